@@ -1,0 +1,1 @@
+"""Fits, simulation-based inference and mismodelling diagnosis (imported as ``mlhad.inference``)."""

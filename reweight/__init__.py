@@ -1,0 +1,1 @@
+"""Reweighting of generator predictions (imported as ``mlhad.reweight``)."""
