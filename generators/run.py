@@ -84,7 +84,10 @@ def _run_local(tasks: list[ChunkTask], workers: int) -> Iterator[tuple[ChunkTask
         return
     import multiprocessing
 
-    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+    # fork (Linux): workers need no `if __name__ == "__main__"` guard in user scripts and only
+    # run Pythia (no torch/OpenMP work), so forking a process with threads is safe here.
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method)) as pool:
         futures = {pool.submit(run_chunk, task): task for task in tasks}
         try:
             for fut in as_completed(futures):

@@ -28,6 +28,8 @@ __all__ = [
     "CheckpointMismatchError",
     "InferenceError",
     "OptionalDependencyError",
+    "InputFileNotFoundError",
+    "OutputExistsError",
 ]
 
 
@@ -45,6 +47,14 @@ class PythiaSettingError(ConfigError):
 
 class GenerationError(MlhadError, RuntimeError):
     """Event generation failed (Pythia init or too many failed events)."""
+
+
+class InputFileNotFoundError(MlhadError, FileNotFoundError):
+    """An input file (YODA, weights, limits, checkpoint...) does not exist."""
+
+
+class OutputExistsError(MlhadError, FileExistsError):
+    """An output file exists and overwriting was not asked for."""
 
 
 class SampleError(MlhadError, ValueError):
