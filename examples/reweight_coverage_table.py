@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 
-import numpy as np
 import torch
 
 from mlhad.io import open_sample
@@ -38,8 +37,11 @@ def main() -> None:
         for b in B_VALUES:
             with torch.no_grad():
                 d = weight_diagnostics(rw.weights({"aLund": a, "bLund": b}))
-            pull = d.one_minus_mu / d.one_minus_mu_error if d.one_minus_mu_error > 0 else np.nan
-            cells.append(f"{d.n_eff_fraction:.3f} / {d.one_minus_mu:+.3f} ({pull:+.1f}σ)")
+            if d.one_minus_mu_error > 0:
+                pull = f"{d.one_minus_mu / d.one_minus_mu_error:+.1f}σ"
+            else:
+                pull = "base point: all weights 1"
+            cells.append(f"{d.n_eff_fraction:.3f} / {d.one_minus_mu:+.3f} ({pull})")
         print(f"| {a:g} | " + " | ".join(cells) + " |")
     print("\ncells: n_eff/N / 1 - mu (its pull in units of its statistical error)")
 

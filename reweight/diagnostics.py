@@ -64,12 +64,18 @@ def weight_diagnostics(w) -> WeightDiagnostics:
 
 
 def check_coverage(diag: WeightDiagnostics, *, label: str = "target", min_n_eff: float = 0.1,
-                   max_share: float = 0.01, max_pull: float = 4.0) -> bool:
+                   max_share: float | None = None, max_pull: float = 4.0) -> bool:
     """Warn (CoverageWarning) if the weights say the target is outside the sample's coverage.
+
+    Criteria: n_eff/N below ``min_n_eff``; one event carrying more than ``max_share`` of
+    the total weight (default max(1%, 20/N): 20 times the average share in small samples);
+    the mean weight more than ``max_pull`` standard errors from 1.
 
     Returns:
         True if covered, False if a warning was issued.
     """
+    if max_share is None:
+        max_share = max(0.01, 20.0 / diag.n)
     reasons = []
     if diag.n_eff_fraction < min_n_eff:
         reasons.append(f"n_eff/N = {diag.n_eff_fraction:.3f} < {min_n_eff}")

@@ -80,10 +80,7 @@ class LundReweighter:
         b = p["StringZ:bLund"]
         log_f = t.sum_log1mz @ effective_a(a) - b * t.sum_m2_over_z - t.sum_logz @ c
         log_n, slope = log_norm_and_slope(a[:, None], b * t.node_m2, c[:, None])
-        y, m = log_n.reshape(-1), slope.reshape(-1)
-        h = t.hermite
-        per_break = h[0] * y[t.brk_node] + h[1] * m[t.brk_node] + h[2] * y[t.brk_node + 1] + h[3] * m[t.brk_node + 1]
-        log_norm = torch.zeros(t.n_events, dtype=per_break.dtype).index_add_(0, t.brk_event, per_break)
+        log_norm = t.hermite.gather(torch.cat([log_n.reshape(-1), slope.reshape(-1)]))
         return log_f - log_norm
 
     def log_weights(self, theta: Mapping[str, float | torch.Tensor] | torch.Tensor) -> torch.Tensor:

@@ -21,6 +21,7 @@ import torch
 from mlhad.exceptions import HistogramError
 
 from .model import LundReweighter
+from .sparse_ops import EventMatrix
 
 __all__ = ["HistogramPrediction", "ReweightedPredictor"]
 
@@ -79,14 +80,14 @@ class ReweightedPredictor:
             count.append(np.asarray(c.count, dtype=np.float64))
             if mode == "unit_area":
                 t_event = np.bincount(c.event, weights=c.count, minlength=c.n_events)
-                self._unit_t[len(self.paths)] = torch.from_numpy(t_event)
+                self._unit_t[len(self.paths)] = torch.from_numpy(t_event**2)
                 t_rows.append(t_event[c.event])
             else:
                 t_rows.append(np.ones(c.n_rows))
             key = np.packbits(np.asarray(c.accepted, dtype=bool)).tobytes()
             if key not in masks:
                 masks[key] = len(self._masks)
-                self._masks.append(torch.from_numpy(np.asarray(c.accepted, dtype=bool)))
+                self._masks.append(torch.from_numpy(np.asarray(c.accepted, dtype=np.float64)))
             self._accepted.append(masks[key])
             self._blocks.append((offset, n))
             self._modes.append(mode)
@@ -94,54 +95,66 @@ class ReweightedPredictor:
             self._ref_bins.append(torch.from_numpy(np.asarray(c.ref_bins, dtype=np.int64)))
             self.paths.append(path)
             offset += n
-        self._n_global = offset
-        self._event = torch.from_numpy(np.concatenate(events))
-        self._index = torch.from_numpy(np.concatenate(index))
-        self._count = torch.from_numpy(np.concatenate(count))
-        self._count2 = self._count**2
-        self._count_t = self._count * torch.from_numpy(np.concatenate(t_rows))
+        n_events = contributions.n_events
+        # one (events x all bins) pattern, three value sets: count, count^2, count * t
+        rows = np.concatenate(events)
+        order = np.argsort(rows, kind="stable")  # keeps each event's bins in increasing order
+        cols = np.concatenate(index)[order].astype(np.int32)
+        indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=n_events))])
+        cnt = np.concatenate(count)[order]
+        tt = np.concatenate(t_rows)[order]
+        del rows, order
+        import scipy.sparse as sp
+
+        base = sp.csr_matrix((cnt, cols, indptr), shape=(n_events, offset))
+        self._count = EventMatrix(base)
+        self._count2 = self._count.with_values(cnt * cnt)
+        self._count_t = self._count.with_values(cnt * tt)
 
     @property
     def n_rows(self) -> int:
-        return int(self._event.numel())
+        return self._count.nnz
 
     def predict(self, theta: Mapping[str, float | torch.Tensor] | torch.Tensor | None = None, *,
-                weights: torch.Tensor | None = None) -> dict[str, HistogramPrediction]:
+                weights: torch.Tensor | None = None, errors: bool = True) -> dict[str, HistogramPrediction]:
         """Normalised heights and errors at the reference points.
 
         Args:
             theta: parameter point (see LundReweighter.point); None means the base.
             weights: explicit event weights instead of theta (e.g. HOMER's).
+            errors: also compute the MC errors (two more sparse passes); if False, the
+                errors are returned as zeros.
         """
         if weights is None:
             weights = self.reweighter.weights(theta if theta is not None else {})
         w = weights.to(torch.float64)
-        w_rows = w[self._event]
-        w2_rows = w_rows * w_rows
-        zeros = torch.zeros(self._n_global, dtype=torch.float64)
-        sumw = zeros.index_add(0, self._index, w_rows * self._count)
-        a_all = zeros.index_add(0, self._index, w2_rows * self._count2)
-        b_all = zeros.index_add(0, self._index, w2_rows * self._count_t)
         w2 = w * w
-        sums = {i: (w[m].sum(), w2[m].sum()) for i, m in enumerate(self._masks)}
+        sumw = self._count.reduce(w)
+        if errors:
+            a_all = self._count2.reduce(w2)
+            b_all = self._count_t.reduce(w2)
+        sums = {i: (m @ w, m @ w2) for i, m in enumerate(self._masks)}
         out: dict[str, HistogramPrediction] = {}
         for h, path in enumerate(self.paths):
             start, n = self._blocks[h]
-            s, a, b = sumw[start:start + n], a_all[start:start + n], b_all[start:start + n]
+            s = sumw[start:start + n]
             if self._modes[h] == "unit_area":
                 total = s.sum()
-                cc = (w2 * self._unit_t[h] ** 2).sum()
+                cc = w2 @ self._unit_t[h] if errors else None
             else:
                 total, cc = sums[self._accepted[h]]
             ratio = s / total
-            var = torch.clamp((a - 2.0 * ratio * b + ratio * ratio * cc) / (total * total), min=0.0)
             inner = slice(1, n - 1)
             values = ratio[inner] / self._divide[h]
-            v = var[inner]
-            positive = v > 0
-            # double where: sqrt has an infinite derivative at 0, keep gradients finite
-            errors = torch.where(positive, torch.sqrt(torch.where(positive, v, torch.ones_like(v))),
-                                 torch.zeros_like(v)) / self._divide[h]
             ref = self._ref_bins[h]
-            out[path] = HistogramPrediction(path, values[ref], errors[ref])
+            if errors:
+                a, b = a_all[start:start + n], b_all[start:start + n]
+                var = torch.clamp((a - 2.0 * ratio * b + ratio * ratio * cc) / (total * total), min=0.0)[inner]
+                positive = var > 0
+                # double where: sqrt has an infinite derivative at 0, keep gradients finite
+                err = torch.where(positive, torch.sqrt(torch.where(positive, var, torch.ones_like(var))),
+                                  torch.zeros_like(var)) / self._divide[h]
+            else:
+                err = torch.zeros_like(values)
+            out[path] = HistogramPrediction(path, values[ref], err[ref])
         return out

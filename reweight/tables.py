@@ -21,6 +21,7 @@ import torch
 from mlhad.exceptions import ReweightError
 
 from .breaks import break_classes
+from .sparse_ops import EventMatrix
 
 __all__ = ["HistoryTables"]
 
@@ -34,15 +35,10 @@ class HistoryTables:
     sum_m2_over_z: torch.Tensor     # (n_events,)  sum of mT2 / z (multiplies -b)
     node_m2: torch.Tensor           # (K, M) grid of mT2 per class
     node_step: torch.Tensor         # (K,) spacing in log mT2
-    brk_node: torch.Tensor          # (n_breaks,) flat node index k * M + j
-    brk_event: torch.Tensor         # (n_breaks,) event index
-    hermite: torch.Tensor           # (4, n_breaks): h00, h10 * step, h01, h11 * step
+    hermite: EventMatrix            # (n_events, 2 K M): per-event sums of Hermite basis values
+    n_breaks: int
     pt_n: torch.Tensor | None       # (n_events,) number of Gaussian pT draws
     pt_s: torch.Tensor | None       # (n_events,) sum of (pT / sigma_q)^2
-
-    @property
-    def n_breaks(self) -> int:
-        return int(self.brk_event.numel())
 
     @classmethod
     def from_arrays(cls, z: np.ndarray, m2: np.ndarray, flav_old: np.ndarray, flav_new: np.ndarray,
@@ -87,11 +83,20 @@ class HistoryTables:
         h10 = (s**3 - 2 * s**2 + s) * step[index]
         h01 = -2 * s**3 + 3 * s**2
         h11 = (s**3 - s**2) * step[index]
+        # log N_event = sum over breaks of the Hermite interpolant = H @ [y; m] with y, m the
+        # node values and slopes of log N: one sparse matrix with four entries per break
+        node = index * n_nodes + j
+        n_flat = k * n_nodes
+        hermite = EventMatrix.from_entries(
+            np.concatenate([event] * 4),
+            np.concatenate([node, node + 1, n_flat + node, n_flat + node + 1]),
+            np.concatenate([h00, h01, h10, h11]),
+            (n_events, 2 * n_flat),
+        )
         return cls(
             n_events=n_events, classes=classes, sum_log1mz=sum_log1mz, sum_logz=sum_logz, sum_m2_over_z=sum_q,
             node_m2=torch.from_numpy(np.exp(grid)), node_step=torch.from_numpy(step),
-            brk_node=torch.from_numpy(index * n_nodes + j), brk_event=torch.from_numpy(event),
-            hermite=torch.from_numpy(np.stack([h00, h10, h01, h11])),
+            hermite=hermite, n_breaks=int(z.size),
             pt_n=None if pt_n is None else torch.from_numpy(np.asarray(pt_n, dtype=np.float64)),
             pt_s=None if pt_s is None else torch.from_numpy(np.asarray(pt_s, dtype=np.float64)),
         )
