@@ -79,6 +79,33 @@ class Histogram:
         self._scaled_by = np.ones(k)
 
     # -- filling -----------------------------------------------------------------------
+    @classmethod
+    def from_sums(cls, edges: object, *, sumw: np.ndarray, sumw2: np.ndarray, sumwx: np.ndarray,
+                  sumwx2: np.ndarray, numentries: np.ndarray, event_sumw: np.ndarray, event_sumw2: np.ndarray,
+                  n_events: int, variations: Sequence[str] | None = None) -> "Histogram":
+        """A raw (unscaled) histogram from precomputed per-bin sums.
+
+        Args:
+            edges: (n+1,) bin edges.
+            sumw, sumw2, sumwx, sumwx2: (K, n+2) sums, underflow first and overflow last.
+            numentries: (n+2,) fill counts.
+            event_sumw, event_sumw2: (K,) sums of event weights (for normalisation).
+            n_events: number of events.
+            variations: K weight-column names.
+        """
+        sumw = np.atleast_2d(np.asarray(sumw, dtype=np.float64))
+        h = cls(edges, n_variations=sumw.shape[0], variations=variations)
+        for name, value in (("_sumw", sumw), ("_sumw2", sumw2), ("_sumwx", sumwx), ("_sumwx2", sumwx2)):
+            arr = np.atleast_2d(np.asarray(value, dtype=np.float64))
+            if arr.shape != getattr(h, name).shape:
+                raise HistogramError(f"{name[1:]} has shape {arr.shape}, expected {getattr(h, name).shape}")
+            getattr(h, name)[...] = arr
+        h._numentries[...] = np.asarray(numentries, dtype=np.float64)
+        h._event_sumw[...] = np.asarray(event_sumw, dtype=np.float64)
+        h._event_sumw2[...] = np.asarray(event_sumw2, dtype=np.float64)
+        h._n_events = int(n_events)
+        return h
+
     def fill(self, values: object, weights: object = None) -> Histogram:
         """Add fills; vectorised.
 

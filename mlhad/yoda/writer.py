@@ -102,6 +102,9 @@ def write_yoda(
     if target.exists() and not overwrite:
         raise OutputExistsError(f"{str(target)!r} already exists; pass overwrite=True to replace it")
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.fchmod(fd, 0o666 & ~umask)  # mkstemp creates 0600; a written file gets the usual mode
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
