@@ -12,6 +12,9 @@ import pytest
 os.environ.setdefault("MPLBACKEND", "Agg")
 # Tests must not depend on a terminal: tqdm progress bars are silenced.
 os.environ.setdefault("MLHAD_NO_PROGRESS", "1")
+# One torch/BLAS thread per test process: the tests are small, and on a 2-core machine that
+# also runs Pythia workers, torch's spinning intra-op threads made some tests ~7x slower.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 
 @pytest.fixture(autouse=True)
