@@ -79,7 +79,7 @@ class FlowConfig(_Dict):
     context: tuple[str, ...] = ("mT2",)
     transform: str = "rqs"
     n_layers: int = 3
-    hidden: int = 64
+    hidden: int = 32
     n_blocks: int = 2
     n_bins: int = 10
     tail_bound: float = 5.0
@@ -156,7 +156,8 @@ class MagicConfig(_Dict):
             :data:`mlhad.reweight.flows.observables.OBSERVABLES`).
         n_chains: chains generated with the current flow per (re)generation.
         steps: optimiser steps.
-        lr: Adam learning rate of the z-flow parameters.
+        lr: Adam learning rate of the z-flow parameters (cosine decay to lr / 10 over
+            ``steps``).
         neff_threshold: regenerate chains when n_eff / N falls below this.
         kl_weight: weight of the penalty KL(p_gen || p_theta) per break, which keeps the
             microscopic density close to the one that generated the chains (0: none).

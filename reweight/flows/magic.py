@@ -125,10 +125,11 @@ def _step(model: ZSampler, batch: ChainBatch, targets: Mapping[str, BinnedTarget
         surrogate = (g[part["chain"]] * log_p).sum()
         if kl_weight > 0:
             kl = (batch.log_q[start:start + _CHUNK] - log_p).sum() / m
-            kl_value += float(kl)
+            kl_value += float(kl.detach())
             surrogate = surrogate + kl_weight * kl
         surrogate.backward()
-    return float(loss) + kl_weight * kl_value, {k: float(v) for k, v in chi2.items()}, effective_fraction(log_w)
+    return (float(loss.detach()) + kl_weight * kl_value, {k: float(v.detach()) for k, v in chi2.items()},
+            effective_fraction(log_w))
 
 
 def magic(
@@ -164,6 +165,9 @@ def magic(
     if tuned.pt_flow is not None:
         tuned.pt_flow.requires_grad_(False)
     opt = torch.optim.Adam([p for p in tuned.z_flow.parameters()], lr=config.lr)
+    # Cosine decay to lr / 10: each step's gradient is estimated on a finite batch of
+    # (regenerated) chains, and a constant rate leaves the flow jittering at that noise.
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=config.steps, eta_min=0.1 * config.lr)
 
     def regenerate() -> ChainBatch:
         proposal = copy.deepcopy(tuned).eval()
@@ -181,6 +185,7 @@ def magic(
             opt.zero_grad()
             loss, chi2, neff = _step(model, batch, targets, config.kl_weight)
             opt.step()
+            sched.step()
             history["loss"].append(loss)
             history["chi2"].append(chi2)
             history["neff"].append(neff)

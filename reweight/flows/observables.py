@@ -45,7 +45,7 @@ def n_charged(events: ak.Array) -> np.ndarray:
 def x_lead(events: ak.Array) -> np.ndarray:
     """Leading-hadron energy fraction 2 E_max / sum E (sum E = W for a string at rest)."""
     e = ak.values_astype(_final(events).e, np.float64)
-    return ak.to_numpy(2.0 * ak.max(e, axis=1) / ak.sum(e, axis=1))
+    return ak.to_numpy(ak.fill_none(2.0 * ak.max(e, axis=1) / ak.sum(e, axis=1), 0.0)).astype(np.float64)
 
 
 def max_gap(events: ak.Array) -> np.ndarray:
@@ -56,7 +56,7 @@ def max_gap(events: ak.Array) -> np.ndarray:
     y = 0.5 * np.log((e + pz) / (e - pz))
     y = ak.sort(y, axis=1)
     gaps = y[:, 1:] - y[:, :-1]
-    return ak.to_numpy(ak.fill_none(ak.max(gaps, axis=1), 0.0))
+    return ak.to_numpy(ak.fill_none(ak.max(gaps, axis=1), 0.0)).astype(np.float64)
 
 
 def sum_z(events: ak.Array) -> np.ndarray:

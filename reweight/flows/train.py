@@ -105,7 +105,7 @@ def train_flow(
                 idx = order[b * config.batch_size:(b + 1) * config.batch_size]
                 loss = break_nll(flow, {k: v[idx] for k, v in train.items()})
                 if not torch.isfinite(loss):
-                    raise ModelError(f"training diverged at epoch {epoch} (loss {float(loss)}); "
+                    raise ModelError(f"training diverged at epoch {epoch} (loss {loss.detach().item()}); "
                                      "lower TrainConfig.lr")
                 opt.zero_grad()
                 loss.backward()

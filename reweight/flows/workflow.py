@@ -13,8 +13,9 @@ from typing import Any
 
 import awkward as ak
 import torch
+from scipy import stats
 
-from mlhad.exceptions import ModelError
+from mlhad.exceptions import ModelError, OutputExistsError
 from mlhad.generators.string_sampler import StringParams, params_from_metadata, write_sample
 
 from .checkpoint import load_flow, package_versions, read_flow_info, save_flow
@@ -39,6 +40,16 @@ def write_report(report: dict[str, Any], out: Path) -> Path:
     return path
 
 
+def _fresh_output(out: str | Path, overwrite: bool, flag: str = "--overwrite") -> Path:
+    """The output directory, refusing to replace a saved flow unless asked to."""
+    out = Path(out)
+    if (out / "flow.json").exists() and not overwrite:
+        raise OutputExistsError(f"{out} already holds a saved flow; choose another --out or pass "
+                                f"{flag} (overwrite=True) to replace it")
+    out.mkdir(parents=True, exist_ok=True)
+    return out
+
+
 def _open(path: str | Path) -> tuple[ak.Array, dict[str, Any]]:
     from mlhad.io import open_sample
 
@@ -48,8 +59,8 @@ def _open(path: str | Path) -> tuple[ak.Array, dict[str, Any]]:
 
 def train_on_sample(sample: str | Path, out: str | Path, flow_config: FlowConfig | None = None,
                     train_config: TrainConfig | None = None, *, eval_sample: str | Path | None = None,
-                    windows: tuple[tuple[float, float], ...] = DEFAULT_WINDOWS, progress: bool = True
-                    ) -> dict[str, Any]:
+                    windows: tuple[tuple[float, float], ...] = DEFAULT_WINDOWS, progress: bool = True,
+                    overwrite: bool = False) -> dict[str, Any]:
     """Train a flow on a sample's breaks, hold out ``windows`` of mT2, evaluate there.
 
     Metrics in each window compare the flow with the breaks of ``eval_sample`` (if given,
@@ -57,8 +68,7 @@ def train_on_sample(sample: str | Path, out: str | Path, flow_config: FlowConfig
     the training sample's held-out breaks; exact Lund draws at the sample's (a, b) are
     reported too.
     """
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    out = _fresh_output(out, overwrite)
     train_config = (train_config or TrainConfig()).replace(holdout_mT2=tuple(windows))
     events, meta = _open(sample)
     params = params_from_metadata(meta)
@@ -110,6 +120,9 @@ def sample_with_flow(flow_path: str | Path, n_strings: int, out: str | Path, *, 
         targets = build_targets(ref_events, names)
         report["chi2_vs_reference"] = unweighted_chi2(events, targets)
         report["n_bins"] = {n: len(t.sumw) for n, t in targets.items()}
+        # Shape chi2 of two independent samples: ~ chi2 with n_bins - 1 dof.
+        report["p_value_vs_reference"] = {n: float(stats.chi2.sf(c, report["n_bins"][n] - 1))
+                                          for n, c in report["chi2_vs_reference"].items()}
         plot_observables({"flow chains": compute_observables(events, names)}, targets, out / "observables.png")
     write_report(report, out)
     return report
@@ -126,11 +139,12 @@ def _targets(target: str | Path, names: tuple[str, ...]) -> tuple[dict[str, Binn
 
 def magic_on_target(flow_path: str | Path, target: str | Path, out: str | Path,
                     config: MagicConfig | None = None, *, eval_chains: int = 20_000,
-                    progress: bool = True) -> dict[str, Any]:
+                    progress: bool = True, overwrite: bool = False) -> dict[str, Any]:
     """MAGIC-tune a saved flow to a target sample (or a JSON of binned targets)."""
     config = config or MagicConfig()
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    if Path(out).resolve() == Path(flow_path).resolve():
+        raise OutputExistsError(f"--out {out} is the input flow's directory; write the tuned flow elsewhere")
+    out = _fresh_output(out, overwrite)
     flow = load_flow(flow_path)
     params = _flow_params(flow_path)
     targets, target_events, target_meta = _targets(target, config.observables)
@@ -140,10 +154,15 @@ def magic_on_target(flow_path: str | Path, target: str | Path, out: str | Path,
     after, _ = fragment_with_flow(tuned, eval_chains, params, seed=eval_seed, progress=progress)
     chi2_before, chi2_after = unweighted_chi2(before, targets), unweighted_chi2(after, targets)
     total_b, total_a = sum(chi2_before.values()), sum(chi2_after.values())
+    ndf = sum(len(t.sumw) - 1 for t in targets.values())
     report: dict[str, Any] = {
         "flow": str(flow_path), "target": str(target), "magic_config": config.to_dict(),
         "eval_chains": eval_chains, "eval_seed": eval_seed, "chi2_before": chi2_before, "chi2_after": chi2_after,
         "n_bins": {n: len(t.sumw) for n, t in targets.items()}, "distance_cut": 1.0 - total_a / total_b,
+        # chi2 minus its statistical floor (~ degrees of freedom) ~ n_chains x distance.
+        "excess_distance_cut": 1.0 - (total_a - ndf) / (total_b - ndf),
+        # The distance MAGIC minimises: weighted chains (last step) vs the untuned flow's chains.
+        "weighted_distance_cut": 1.0 - sum(history["chi2"][-1].values()) / sum(history["chi2"][0].values()),
         "history": history}
     if target_meta is not None and target_events is not None:
         tparams = params_from_metadata(target_meta)
@@ -154,6 +173,14 @@ def magic_on_target(flow_path: str | Path, target: str | Path, out: str | Path,
             "a": tparams.a_lund, "b": tparams.b_lund,
             "before": kl_to_lund(FlowSampler(flow), table, tparams.a_lund, tparams.b_lund),
             "after": kl_to_lund(FlowSampler(tuned), table, tparams.a_lund, tparams.b_lund)}
+        # z at the target's recorded breaks, window by window: the exact target Lund
+        # draws ("lund") are the floor the tuned flow should approach.
+        report["z_windows_vs_target"] = {
+            "before": z_window_metrics(FlowSampler(flow), table, DEFAULT_WINDOWS,
+                                       lund=(tparams.a_lund, tparams.b_lund), seed=config.seed),
+            "after": z_window_metrics(FlowSampler(tuned), table, DEFAULT_WINDOWS, seed=config.seed)}
+        plot_z_windows(FlowSampler(tuned), table, DEFAULT_WINDOWS, out / "z_tuned_vs_target.png",
+                       lund=(tparams.a_lund, tparams.b_lund), label="tuned flow")
     save_flow(tuned, out, metadata={"string_params": params.to_dict(), "magic_config": config.to_dict(),
                                     "parent_flow": str(flow_path), "target": str(target),
                                     "training_range": tuned.training_range()})
