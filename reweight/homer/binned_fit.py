@@ -104,7 +104,7 @@ def fill_statistics(particles: ak.Array, targets: Sequence[BinnedTarget], *, bea
             x = np.asarray(v, dtype=np.float64)
             event = np.arange(n)
         else:
-            x = ak.to_numpy(ak.flatten(v)).astype(np.float64)
+            x = np.asarray(np.ma.filled(ak.to_numpy(ak.flatten(v)), np.nan), dtype=np.float64)
             event = np.repeat(np.arange(n), ak.to_numpy(ak.num(v)))
         keep = ok[event] & ~np.isnan(x)
         column = np.searchsorted(t.edges, x[keep], side="right")
@@ -166,12 +166,12 @@ class _Predictor:
         w2 = w * w
         for t, FT, F2T, d, width in zip(self.targets, self.FT, self.F2T, self.d, self.width, strict=True):
             a = FT @ w
-            b = float(d @ w)
+            b = float(np.sum(d * w))  # not BLAS: its threads spin on a busy machine
             if b <= 0:
                 raise InferenceError(f"{t.path}: no simulated event fills this histogram; its observable "
                                      "cannot be predicted from the simulation")
             r = a / b
-            var = (F2T @ w2 - 2 * r * (FT @ (w2 * d)) + r * r * float(w2 @ (d * d))) / b**2
+            var = (F2T @ w2 - 2 * r * (FT @ (w2 * d)) + r * r * float(np.sum(w2 * d * d))) / b**2
             out.append((r / width, np.clip(var, 0.0, None) / width**2, b))
         return out
 
@@ -182,13 +182,13 @@ class _Predictor:
         grad = np.zeros_like(w)
         for F, FT, d, width, y, den in zip(self.F, self.FT, self.d, self.width, ys, denominators, strict=True):
             a = FT @ w
-            b = float(d @ w)
+            b = float(np.sum(d * w))  # not BLAS: its threads spin on a busy machine
             h = a / b / width
             used = den > 0  # a bin empty in data and simulation carries no information
             resid = np.where(used, h - y, 0.0)
             total += float(np.sum(resid[used] ** 2 / den[used]))
             c = np.where(used, 2.0 * resid / np.where(used, den, 1.0), 0.0) / width
-            grad += (F @ c - d * float(c @ (a / b))) / b
+            grad += (F @ c - d * float(np.sum(c * a)) / b) / b
         return total, grad
 
 
@@ -255,7 +255,7 @@ class BinnedFit:
 
 
 def _fit_theta(predictor: _Predictor, stats: FillStatistics, targets: Sequence[BinnedTarget], ridge: float,
-               theta0: np.ndarray, max_iter: int) -> tuple[np.ndarray, float]:
+               theta0: np.ndarray, max_iter: int, base: np.ndarray) -> tuple[np.ndarray, float]:
     """Minimise chi2 + ridge |theta|^2 at fixed ridge; returns (theta, chi2 without the ridge)."""
     sizes = [t.points.size for t in targets]
     splits = np.cumsum(sizes)[:-1]
@@ -263,7 +263,7 @@ def _fit_theta(predictor: _Predictor, stats: FillStatistics, targets: Sequence[B
     data_var = [t.errors**2 for t in targets]
 
     def log_weights(theta: np.ndarray) -> np.ndarray:
-        return sum(F @ th for F, th in zip(predictor.F, np.split(theta, splits), strict=True))
+        return base + sum(F @ th for F, th in zip(predictor.F, np.split(theta, splits), strict=True))
 
     theta = theta0.copy()
     for _ in range(2):  # the prediction's own variance is refreshed at the current weights
@@ -276,7 +276,7 @@ def _fit_theta(predictor: _Predictor, stats: FillStatistics, targets: Sequence[B
             w = np.exp(lw - lw.max())
             value, grad_w = predictor.chi2_and_gradient(w, ys, dens)
             grad = np.concatenate([F.T @ (grad_w * w) for F in predictor.F])
-            return value + ridge * float(th @ th), grad + 2 * ridge * th
+            return value + ridge * float(np.sum(th * th)), grad + 2 * ridge * th
 
         result = minimize(objective, theta, jac=True, method="L-BFGS-B", options={"maxiter": max_iter})
         theta = result.x
@@ -285,7 +285,8 @@ def _fit_theta(predictor: _Predictor, stats: FillStatistics, targets: Sequence[B
     return theta, chi2(stats, targets, w)[0]
 
 
-def fit_maxent(stats: FillStatistics, targets: Sequence[BinnedTarget], config: BinnedConfig) -> BinnedFit:
+def fit_maxent(stats: FillStatistics, targets: Sequence[BinnedTarget], config: BinnedConfig,
+               base_log_weights: np.ndarray | None = None) -> BinnedFit:
     """Fit the maximum-entropy weights of the simulated events to the targets (see module docstring).
 
     As many parameters as measured points would fit the data's statistical noise
@@ -295,29 +296,39 @@ def fit_maxent(stats: FillStatistics, targets: Sequence[BinnedTarget], config: B
     the unweighted simulation is already there, the weights stay 1.
     ``config.ridge`` is the smallest penalty tried.
 
+    Args:
+        stats: fills of the simulated events.
+        targets: measured histograms.
+        config: ridge floor and iterations.
+        base_log_weights: (n_events,) log weights the simulation already carries (the
+            previous iteration's HOMER weights); the fit finds the remaining factor.
+
     Raises:
         InferenceError: a target cannot be predicted (no simulated fills), or the fit fails.
     """
     predictor = _Predictor(stats, targets)
     n_par = sum(t.points.size for t in targets)
-    before, n_points = chi2(stats, targets)
+    base = np.zeros(stats.n_events) if base_log_weights is None else np.asarray(base_log_weights, dtype=np.float64)
+    base = base - base.max()
+    before, n_points = chi2(stats, targets, np.exp(base))
     theta = np.zeros(n_par)
     ridge = None
     if before > n_points:
-        lo, hi = np.log10(max(config.ridge, 1e-8)), 7.0
-        theta_lo, chi_lo = _fit_theta(predictor, stats, targets, 10**lo, theta, config.max_iter)
-        if chi_lo >= n_points:  # even the weakest penalty cannot reach chi2 = n: take it
-            theta, ridge = theta_lo, 10**lo
-        else:
-            best = theta_lo
-            for _ in range(8):  # bisection in log10(ridge) (chi2 grows with it) to ~0.05 in log10
-                mid = 0.5 * (lo + hi)
-                th, value = _fit_theta(predictor, stats, targets, 10**mid, best, config.max_iter)
-                if value > n_points:
-                    hi = mid
-                else:
-                    lo, best = mid, th
-            theta, ridge = best, 10**lo
+        lo_min = np.log10(max(config.ridge, 1e-8))
+        lo, hi = lo_min, 7.0
+        best, warm = None, theta
+        for _ in range(8):  # bisection in log10(ridge) (chi2 grows with it) to ~0.05 in log10
+            mid = 0.5 * (lo + hi)
+            th, value = _fit_theta(predictor, stats, targets, 10**mid, warm, config.max_iter, base)
+            warm = th
+            if value > n_points:
+                hi = mid
+            else:
+                lo, best = mid, th
+        if best is None:  # even weak penalties stay above chi2 = n: take the weakest allowed
+            best, _ = _fit_theta(predictor, stats, targets, 10**lo_min, warm, config.max_iter, base)
+            lo = lo_min
+        theta, ridge = best, 10**lo
     sizes = np.cumsum([t.points.size for t in targets])[:-1]
     per_target = []
     for t, th in zip(targets, np.split(theta, sizes), strict=True):
@@ -326,8 +337,9 @@ def fit_maxent(stats: FillStatistics, targets: Sequence[BinnedTarget], config: B
         per_target.append(full)
     fit = BinnedFit(theta=per_target, log_norm=0.0, chi2_before=before, chi2_after=0.0, n_points=n_points,
                     paths=[t.path for t in targets], ridge=ridge)
-    fit.log_norm = float(np.logaddexp.reduce(fit.log_weights(stats)) - np.log(stats.n_events))
-    fit.chi2_after = chi2(stats, targets, np.exp(fit.log_weights(stats)))[0]
+    # normalised so that the simulation times its base weights times w has mean weight 1
+    fit.log_norm = float(np.logaddexp.reduce(base + fit.log_weights(stats)) - np.logaddexp.reduce(base))
+    fit.chi2_after = chi2(stats, targets, np.exp(base + fit.log_weights(stats)))[0]
     if not np.isfinite(fit.chi2_after):
         raise InferenceError("the binned maximum-entropy fit diverged (chi2 not finite); raise BinnedConfig.ridge")
     return fit

@@ -59,6 +59,7 @@ class PreparedBreaks:
             interpolation stencil (:meth:`NormalisationGrid.locate`).
         frac: (n, 4) float32 interpolation weights.
         event: (n,) int64 event index within the table.
+        accepted: (n,) float32, 1 for breaks of the kept fragmentation attempt, else 0.
         grid: the normalisation grid the cells refer to.
         grid_inputs: (S * N * Q, n_in) float32 network inputs at the grid nodes.
         n_events: events in the table.
@@ -70,6 +71,7 @@ class PreparedBreaks:
     cell: torch.Tensor
     frac: torch.Tensor
     event: torch.Tensor
+    accepted: torch.Tensor
     grid: NormalisationGrid
     grid_inputs: torch.Tensor
     n_events: int
@@ -93,6 +95,8 @@ class BreakWeightNet(nn.Module):
         self.standardise = Standardise(torch.as_tensor(shift), torch.as_tensor(scale))
         self.n_in = _N_CONT + N_BITS + (1 if config.use_side else 0)
         self.net = mlp(self.n_in, config.hidden, zero_last=True)
+        # log E_sim[prod over kept breaks of e^g] = log(A_new / A_sim), set after training
+        self.register_buffer("log_acceptance", torch.zeros((), dtype=torch.float64))
 
     @property
     def n_sides(self) -> int:
@@ -182,6 +186,7 @@ def prepare_breaks(table: BreakTable, model: BreakWeightNet) -> PreparedBreaks:
         bits=torch.as_tensor(bits[index], dtype=torch.float32),
         side=torch.as_tensor(side, dtype=torch.float32),
         cell=torch.as_tensor(cell), frac=torch.as_tensor(frac, dtype=torch.float32),
-        event=torch.as_tensor(table.event_index), grid=grid, grid_inputs=torch.cat(blocks),
+        event=torch.as_tensor(table.event_index), accepted=torch.as_tensor(table.accepted, dtype=torch.float32),
+        grid=grid, grid_inputs=torch.cat(blocks),
         n_events=table.n_events,
     )

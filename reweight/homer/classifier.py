@@ -16,11 +16,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import torch
+from scipy.special import logsumexp
 from torch import nn
 
 from mlhad.exceptions import ModelError
 
-from .calibration import Platt, balanced_weights, fit_platt
+from .calibration import Platt, fit_platt
 from .config import ClassifierConfig
 from .networks import Standardise, mlp
 from .training import TrainingHistory, train_with_early_stopping
@@ -93,7 +94,8 @@ def _finite_features(name: str, x: np.ndarray) -> np.ndarray:
 
 
 def fit_classifier(x_sim: np.ndarray, x_data: np.ndarray, x_sim_val: np.ndarray, x_data_val: np.ndarray,
-                   config: ClassifierConfig, *, seed: int, progress: bool = True) -> ClassifierFit:
+                   config: ClassifierConfig, *, seed: int, progress: bool = True,
+                   sim_weights: tuple[np.ndarray, np.ndarray] | None = None) -> ClassifierFit:
     """Train the step-1 classifier with early stopping, then calibrate it.
 
     Args:
@@ -102,15 +104,24 @@ def fit_classifier(x_sim: np.ndarray, x_data: np.ndarray, x_sim_val: np.ndarray,
         config: architecture and training settings.
         seed: initialisation and shuffling seed.
         progress: progress bar.
+        sim_weights: (training, validation) weights of the simulated events, e.g. the
+            previous iteration's HOMER weights; the classifier then learns the remaining
+            ratio p_data / (w p_sim). Default: unweighted.
 
     Returns:
-        The fit; ``log_weights(x)`` gives log w_class, normalised to mean 1 over x_sim.
+        The fit; ``log_weights(x)`` gives log w_class, normalised so that the (weighted)
+        training simulation times w_class has mean weight 1.
     """
     x_sim, x_data = _finite_features("simulation", x_sim), _finite_features("data", x_data)
     x_sim_val, x_data_val = _finite_features("simulation (validation)", x_sim_val), _finite_features(
         "data (validation)", x_data_val)
     if x_sim.shape[1] != x_data.shape[1]:
         raise ModelError(f"step 1: simulation has {x_sim.shape[1]} features, data {x_data.shape[1]}")
+    ws, ws_val = (np.ones(len(x_sim)), np.ones(len(x_sim_val))) if sim_weights is None else (
+        np.asarray(sim_weights[0], dtype=np.float64), np.asarray(sim_weights[1], dtype=np.float64))
+    if ws.shape != (len(x_sim),) or ws_val.shape != (len(x_sim_val),) or not (
+            np.all(np.isfinite(ws) & (ws >= 0)) and np.all(np.isfinite(ws_val) & (ws_val >= 0))):
+        raise ModelError("step 1: simulation weights must be finite, >= 0 and one per simulated event")
     torch.manual_seed(seed)
     both = np.concatenate([x_sim, x_data])
     shift = np.nanmean(both, axis=0)
@@ -119,12 +130,18 @@ def fit_classifier(x_sim: np.ndarray, x_data: np.ndarray, x_sim_val: np.ndarray,
     shift = np.where(np.isfinite(shift), shift, 0.0)
     model = EventClassifier(shift, scale, config.hidden)
 
+    def weights(w_sim: np.ndarray, n_data: int) -> np.ndarray:
+        # each class carries half of the total weight: the density ratio needs no prior factor
+        n = w_sim.size + n_data
+        return np.r_[w_sim * (n / 2.0) / w_sim.sum(), np.full(n_data, n / (2.0 * n_data))]
+
     x_train = torch.as_tensor(both, dtype=torch.float32)
     y_train = torch.as_tensor(np.r_[np.zeros(len(x_sim)), np.ones(len(x_data))], dtype=torch.float32)
-    w_train = torch.as_tensor(balanced_weights(y_train.numpy()), dtype=torch.float32)
+    w_train = torch.as_tensor(weights(ws, len(x_data)), dtype=torch.float32)
     x_val = torch.as_tensor(np.concatenate([x_sim_val, x_data_val]), dtype=torch.float32)
     y_val = torch.as_tensor(np.r_[np.zeros(len(x_sim_val)), np.ones(len(x_data_val))], dtype=torch.float32)
-    w_val = torch.as_tensor(balanced_weights(y_val.numpy()), dtype=torch.float32)
+    w_val_np = weights(ws_val, len(x_data_val))
+    w_val = torch.as_tensor(w_val_np, dtype=torch.float32)
     bce = nn.BCEWithLogitsLoss(reduction="none")
 
     def batch_loss(idx: np.ndarray) -> torch.Tensor:
@@ -141,6 +158,7 @@ def fit_classifier(x_sim: np.ndarray, x_data: np.ndarray, x_sim_val: np.ndarray,
     )
     fit = ClassifierFit(model=model, history=history)
     if config.calibrate:
-        fit.platt = fit_platt(fit.logits(x_val.numpy()), y_val.numpy())
-    fit.log_norm = normalise_weights(fit.platt(fit.logits(x_sim)))
+        fit.platt = fit_platt(fit.logits(x_val.numpy()), y_val.numpy(), w_val_np)
+    s = fit.platt(fit.logits(x_sim))
+    fit.log_norm = float(logsumexp(s, b=ws) - np.log(ws.sum()))
     return fit

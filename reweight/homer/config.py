@@ -30,6 +30,7 @@ DEFAULT_OBSERVABLES: tuple[str, ...] = (
 
 _FEATURE_KINDS = ("observables", "encoder")
 _ON_DEGENERATE = ("raise", "warn")
+_CHAINS = ("accepted", "history")
 
 
 def _check_positive_int(owner: str, name: str, value: Any) -> None:
@@ -139,6 +140,13 @@ class BreakWeightConfig:
         learning_rate, weight_decay: AdamW settings.
         batch_size: events per gradient step (all their breaks).
         max_epochs, patience: early stopping on the validation loss.
+        chains: which breaks make the event weight. ``"accepted"`` (default): the breaks of
+            the fragmentation attempt Pythia kept, times a global acceptance correction
+            A_sim / A_new = 1 / E_sim[prod_accepted e^g] (arXiv 2509.03592; the thrown-away
+            attempts leave no trace in the observables, and including them in the product
+            makes step 2 shrink g towards 0). ``"history"``: every recorded break, kept
+            and thrown-away attempts alike (arXiv 2410.06342's history weight), exact in
+            expectation but noisier.
     """
 
     hidden: tuple[int, ...] = (64, 64, 64)
@@ -151,9 +159,12 @@ class BreakWeightConfig:
     batch_size: int = 512
     max_epochs: int = 60
     patience: int = 6
+    chains: str = "accepted"
 
     def __post_init__(self) -> None:
         owner = "BreakWeightConfig"
+        if self.chains not in _CHAINS:
+            raise ConfigError(f"{owner}.chains must be one of {_CHAINS}, got {self.chains!r}")
         object.__setattr__(self, "hidden", tuple(self.hidden))
         _check_hidden(owner, self.hidden)
         _check_positive(owner, "max_log_weight", self.max_log_weight)
@@ -182,6 +193,13 @@ class HomerConfig:
         max_events: use at most this many events of each sample (None: all).
         on_degenerate: ``"raise"`` or ``"warn"`` when the classifier finds nothing to
             learn (AUC ~ 0.5) or the samples barely overlap (AUC ~ 1).
+        threads: torch/BLAS threads while HOMER runs (None: leave the process's setting);
+            1 is much faster on a machine whose cores are busy with other work.
+        iterations: rounds of steps 1 and 2 (1: HOMER as in arXiv 2410.06342). Each later
+            round trains step 1 between the data and the simulation weighted by the
+            previous round's HOMER weights and step 2 on the product of both (the
+            iterations of arXiv 2509.03592, OmniFold-like), closing the gap left because
+            the observables do not determine the history.
     """
 
     step1: ClassifierConfig = field(default_factory=ClassifierConfig)
@@ -192,6 +210,8 @@ class HomerConfig:
     seed: int = 1
     max_events: int | None = None
     on_degenerate: str = "raise"
+    threads: int | None = None
+    iterations: int = 1
 
     def __post_init__(self) -> None:
         for name, kind in (("step1", ClassifierConfig), ("binned", BinnedConfig), ("step2", BreakWeightConfig)):
@@ -210,6 +230,9 @@ class HomerConfig:
             raise ConfigError(f"HomerConfig.seed must be a non-negative integer, got {self.seed!r}")
         if self.max_events is not None:
             _check_positive_int("HomerConfig", "max_events", self.max_events)
+        if self.threads is not None:
+            _check_positive_int("HomerConfig", "threads", self.threads)
+        _check_positive_int("HomerConfig", "iterations", self.iterations)
         if self.on_degenerate not in _ON_DEGENERATE:
             raise ConfigError(f"HomerConfig.on_degenerate must be one of {_ON_DEGENERATE}, got {self.on_degenerate!r}")
 

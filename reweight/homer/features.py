@@ -106,43 +106,58 @@ def event_features(particles: ak.Array, names: Sequence[str], *, beam_energy: fl
 
 def beam_energy_of(sample: Sample) -> float:
     """p_beam = E / 2 of a sample (sqrt(s) for e+e- presets, the string energy for ``string``)."""
-    from mlhad.generators.presets import get_preset
+    from .checks import sample_energy
 
-    config = sample.metadata["config"]
-    energy = config.get("energy")
-    if energy is None:
-        energy = get_preset(config["preset"]).default_energy
-    return float(energy) / 2.0
+    return sample_energy(sample)[1] / 2.0
+
+
+def _chunk_rows(sample: Sample, events: np.ndarray | None, max_events: int | None):
+    """Yield (chunk index, local rows or None for all, rows to keep) covering the wanted events."""
+    start = 0
+    total = sample.n_events if max_events is None else min(max_events, sample.n_events)
+    for info in sample.chunks:
+        if start >= total:
+            break
+        stop = min(start + info.n_events, total)
+        if events is None:
+            yield info.index, np.arange(stop - start)
+        else:
+            lo, hi = np.searchsorted(events, [start, stop])
+            if hi > lo:
+                yield info.index, events[lo:hi] - start
+        start += info.n_events
 
 
 def sample_features(sample: Sample, names: Sequence[str], *, max_events: int | None = None,
-                    progress: bool = True) -> np.ndarray:
+                    events: np.ndarray | None = None, progress: bool = True) -> np.ndarray:
     """:func:`event_features` of a sample, chunk by chunk (bounded memory).
 
     Args:
         sample: an mlhad sample (histories not needed).
         names: feature names.
-        max_events: stop after this many events (in chunk order).
+        max_events: only the first events (in chunk order).
+        events: only these (sorted, global) event indices.
         progress: show a progress bar (also silenced by MLHAD_NO_PROGRESS=1).
 
     Returns:
-        (n_events, len(names)) float64.
+        (n_events, len(names)) float64, rows in event order.
     """
     for name in names:
         parse_feature(name)
     beam = beam_energy_of(sample)
-    total = sample.n_events if max_events is None else min(max_events, sample.n_events)
+    if events is not None:
+        events = np.asarray(events, dtype=np.int64)
+        if np.any(np.diff(events) <= 0):
+            raise ConfigError("sample_features: events must be sorted and unique")
+    total = (sample.n_events if max_events is None else min(max_events, sample.n_events)) if events is None \
+        else events.size
     blocks: list[np.ndarray] = []
-    done = 0
     bar = progress_bar(total=total, desc=f"observables {sample.path.name}", unit="ev", disable=not progress)
     try:
-        for info in sample.chunks:
-            if done >= total:
-                break
-            events = sample.read(["particles"], chunks=[info.index])[: total - done]
-            blocks.append(event_features(events.particles, names, beam_energy=beam))
-            done += len(events)
-            bar.update(len(events))
+        for chunk, rows in _chunk_rows(sample, events, max_events):
+            particles = sample.read(["particles"], chunks=[chunk]).particles[rows]
+            blocks.append(event_features(particles, names, beam_energy=beam))
+            bar.update(len(rows))
     finally:
         bar.close()
     return np.concatenate(blocks) if blocks else np.zeros((0, len(names)))

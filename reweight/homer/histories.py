@@ -79,7 +79,12 @@ class BreakTable:
         b = events.breaks
 
         def flat(name: str, dtype: type) -> np.ndarray:
-            return ak.to_numpy(ak.flatten(b[name])).astype(dtype)
+            values = ak.to_numpy(ak.flatten(b[name]))
+            if np.ma.isMaskedArray(values):  # the records are nullable in the Parquet schema
+                if np.ma.is_masked(values):
+                    raise SampleError(f"breaks.{name} holds missing values: the sample's histories are damaged")
+                values = np.ma.getdata(values)
+            return np.asarray(values).astype(dtype)
 
         return cls(z=flat("z", np.float64), m2=flat("mT2", np.float64), flav_old=flat("flav_old", np.int32),
                    flav_new=flat("flav_new", np.int32), from_pos=flat("from_pos", bool),
