@@ -1,0 +1,148 @@
+"""Benchmark: Pythia events and wall time to reach the same precision -- gradient vs surrogate vs optuna.
+
+The closure problem: pseudo-data for the default ALEPH selection at theta*, made from
+``4 x --data-events`` events at theta* with the statistical errors of ``--data-events``
+events (values with half the fluctuation of real data of that size, so that the truth,
+not a fluctuation, is what every method should find). The yardstick is the statistical
+limit of the pseudo-data, sigma_lim (the full data covariance propagated through the
+chi2, at theta*). A method *reaches the precision* when every parameter it fits lies
+within ``--tolerance`` x sigma_lim of theta*.
+
+Each method climbs a ladder of budgets (gradient: events per base run; surrogate:
+events per anchor run of an order-3 Professor surrogate with 40 anchors + 1 validation;
+optuna: trials of ``--data-events / 2`` events) and stops at the first rung that reaches
+the precision; the events it generated and the wall time, summed over the rungs it
+needed, are its cost (the last rung's alone is printed too). Printed: the table, and the baselines' cost over the gradient
+method's (">=" when a baseline never reached the precision within its ladder).
+
+    python benchmarks/bench_tune.py                      # defaults: 20k-event data, about 1-2 h on 2 busy cores
+    python benchmarks/bench_tune.py --data-events 5000 --quick
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from mlhad.inference.objective import build_target
+from mlhad.inference.professor_files import parse_limits
+from mlhad.inference.tune import (
+    GradientSettings,
+    OptunaSettings,
+    PythiaSimulator,
+    ReweightedObjective,
+    SurrogateSettings,
+    build_space,
+    fit_gradient,
+    fit_optuna,
+    fit_surrogate,
+    pseudo_data,
+)
+from mlhad.inference.tune.aleph import aleph_weights
+from mlhad.inference.tune.covariance import prediction_covariance, sandwich_covariance
+from mlhad.yoda import read_reference
+
+ANALYSIS = "ALEPH_1996_S3486095"
+TRUTH = {"StringZ:aLund": 0.60, "StringZ:bLund": 0.95, "StringPT:sigma": 0.31}
+MONASH = {"StringZ:aLund": 0.68, "StringZ:bLund": 0.98, "StringPT:sigma": 0.335}
+#: The box a Professor user would sample: a few tens of percent around Monash.
+LIMITS = "StringZ:aLund 0.4 1.0\nStringZ:bLund 0.6 1.4\nStringPT:sigma 0.27 0.40\n"
+
+
+def quiet(_: str) -> None:
+    pass
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--out", default="runs/bench-tune")
+    parser.add_argument("--data-events", type=int, default=20_000)
+    parser.add_argument("--tolerance", type=float, default=1.5, help="precision goal, in units of sigma_lim")
+    parser.add_argument("--quick", action="store_true", help="shorter ladders (a smoke run)")
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args(argv)
+    torch.set_num_threads(1)
+    out = Path(args.out)
+    n_d = args.data_events
+    ref = read_reference(ANALYSIS)
+    wf = aleph_weights()
+    subset = {p: o for p, o in ref.items() if any(r.matches_path(p[4:]) for r in wf.rules)}
+    sim = PythiaSimulator(reference={ANALYSIS: subset}, work_dir=out / "runs", workers=args.workers, progress=False)
+
+    t0 = time.perf_counter()
+    data_run = sim.run(TRUTH, 4 * n_d, 7, label="pseudo-data")
+    data = pseudo_data(data_run, error_scale=2.0)          # errors of n_d events, values of 4 n_d
+    target = build_target(data, sim.mc_paths()[0], weights=wf)
+    space = build_space(list(TRUTH), limits=parse_limits(LIMITS, source="bench limits"), start=MONASH)
+    truth = np.array([TRUTH[n] for n in space.names])
+    at_truth = ReweightedObjective(data_run, target, space)
+    jac = at_truth.jacobian(truth)
+    sigma_data = prediction_covariance(data_run.contributions, target) * 4.0   # covariance of n_d events
+    sigma_lim = np.sqrt(np.diag(sandwich_covariance(jac, target.data_err, np.zeros(target.n_points),
+                                                    target.weights, sigma_data)))
+    print(f"pseudo-data: {target.n_points} points, theta* = {truth.tolist()}, sigma_lim = {np.round(sigma_lim, 4).tolist()} "
+          f"({time.perf_counter() - t0:.0f} s)", flush=True)
+
+    def reached(best: np.ndarray) -> float:
+        return float(np.max(np.abs(best - truth) / sigma_lim))
+
+    ladders = {
+        "gradient": [n_d // 2, n_d, 2 * n_d] if not args.quick else [n_d // 2, n_d],
+        "surrogate": [n_d // 4, n_d // 2, n_d, 2 * n_d] if not args.quick else [n_d // 4, n_d // 2],
+        "optuna": [30, 60, 120] if not args.quick else [20, 40],
+    }
+    rows = []
+    for method, ladder in ladders.items():
+        events = 0
+        seconds = 0.0
+        done = None
+        for k, budget in enumerate(ladder):
+            t = time.perf_counter()
+            seed = 100 + 1000 * k + {"gradient": 0, "surrogate": 300, "optuna": 600}[method]
+            if method == "gradient":
+                res = fit_gradient(sim, target, space, GradientSettings(n_events=budget, seed=seed, scan_points=0),
+                                   log=quiet)
+            elif method == "surrogate":
+                res = fit_surrogate(sim, target, space, SurrogateSettings(order=3, n_events=budget, seed=seed,
+                                                                          scan_points=0), log=quiet)
+            else:
+                res = fit_optuna(sim, target, space, OptunaSettings(n_trials=budget, n_events=n_d // 2, seed=seed),
+                                 log=quiet)
+            events += res.n_events
+            seconds += time.perf_counter() - t
+            last_events, last_seconds = res.n_events, time.perf_counter() - t
+            distance = reached(res.best)
+            print(f"{method:9s} budget {budget:>7}: best {np.round(res.best, 4).tolist()}, "
+                  f"max |fit - truth| / sigma_lim = {distance:.2f}, {res.n_events} events, "
+                  f"{time.perf_counter() - t:.0f} s", flush=True)
+            if distance <= args.tolerance:
+                done = budget
+                break
+        rows.append({"method": method, "reached": done is not None, "budget": done, "events": events,
+                     "seconds": seconds, "distance": distance, "events_last_rung": last_events,
+                     "seconds_last_rung": last_seconds})
+    grad = rows[0]
+    print("\n| method | reached | budget | events (all rungs) | wall time [s] | events / gradient | time / gradient "
+          "| events (last rung) / gradient |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|")
+    for r in rows:
+        sign = "" if r["reached"] else ">= "
+        print(f"| {r['method']} | {r['reached']} | {r['budget']} | {r['events']} | {r['seconds']:.0f} | "
+              f"{sign}{r['events'] / grad['events']:.1f} | {sign}{r['seconds'] / grad['seconds']:.1f} | "
+              f"{sign}{r['events_last_rung'] / grad['events_last_rung']:.1f} |")
+    if not grad["reached"]:
+        print("WARNING: the gradient method itself did not reach the precision within its ladder")
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "bench_tune.json").write_text(json.dumps({"truth": TRUTH, "sigma_lim": sigma_lim.tolist(),
+                                                     "data_events": n_d, "tolerance": args.tolerance, "rows": rows},
+                                                    indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

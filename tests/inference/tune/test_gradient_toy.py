@@ -1,0 +1,157 @@
+"""The gradient method on the analytic toy: exact reweighting, derivatives, closure, textbook errors."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from mlhad.inference.objective import chi2
+from mlhad.inference.tune import GradientSettings, ReweightedObjective, at_reference, fit_gradient, pulls
+from mlhad.inference.tune.toy import TOY_DEFAULT
+
+N_DATA = 20_000   # pseudo-data events (as conftest.N_DATA)
+N_BASE = 40_000   # events per base run
+
+#: Far from the toy's default (mu 0, width 1, rate 6): n_eff/N of a 40k base there is < 0.3.
+FAR = {"toy:mu": 0.3, "toy:width": 1.2, "toy:rate": 7.0}
+
+
+def quiet(_: str) -> None:
+    pass
+
+
+def test_reweighting_reproduces_the_numpy_analysis(toy_problem):
+    """At the base the weights are exactly 1; anywhere, each chi2 convention equals its numpy formula.
+
+    ``reweighted``: values and errors of the weighted numpy analysis; ``base``: weighted
+    values, the base's unit-weight errors; ``corrected`` (default): as ``base``, minus the
+    weights' extra MC variance in the numerator.
+    """
+    sim, target, space = toy_problem(FAR, seed=1)
+    base = sim.run(TOY_DEFAULT, N_BASE, 2, label="base")
+    objs = {mode: ReweightedObjective(base, target, space, mc_errors=mode) for mode in ("reweighted", "base", "corrected")}
+    theta0 = np.array([TOY_DEFAULT[n] for n in space.names])
+    assert np.array_equal(objs["corrected"].event_weights(theta0), np.ones(N_BASE))
+    d, s, wt = target.data, target.data_err, target.weights
+    _, e0 = target.gather(at_reference(base.predictions()))
+    for theta in (theta0, np.array([0.1, 1.05, 6.3])):
+        w = objs["reweighted"].event_weights(theta)
+        v, e = target.gather(at_reference(base.predictions(w)))
+        expected = {"reweighted": float(chi2(v, e, d, s, wt)), "base": float(chi2(v, e0, d, s, wt)),
+                    "corrected": float((wt**2 * ((d - v) ** 2 - (e**2 - e0**2)) / (s**2 + e0**2)).sum())}
+        for mode, obj in objs.items():
+            assert obj(theta) == pytest.approx(expected[mode], rel=1e-10), mode
+        assert objs["corrected"].plain_chi2(theta) == pytest.approx(expected["base"], rel=1e-10)
+    assert objs["corrected"](theta0) == pytest.approx(objs["base"](theta0), rel=1e-12)   # no correction at the base
+
+
+def test_gradient_and_hessian_match_finite_differences(toy_problem):
+    sim, target, space = toy_problem(FAR, seed=1)
+    obj = ReweightedObjective(sim.run(TOY_DEFAULT, N_BASE, 2, label="base"), target, space)
+    theta = np.array([0.1, 1.05, 6.3])
+    _, grad, _, _ = obj.value_and_grad(theta)
+    h = 1e-5 * space.width
+    num = np.array([(obj(theta + d) - obj(theta - d)) / (2 * d[i]) for i, d in enumerate(np.diag(h))])
+    np.testing.assert_allclose(grad, num, rtol=1e-5)
+    # the Hessian (differences of exact gradients) against second differences of the chi2 itself
+    hess = obj.hessian(theta)
+    k = 1e-3 * space.width
+    num_h = np.zeros((3, 3))
+    for i in range(3):
+        for j in range(3):
+            ei, ej = np.eye(3)[i] * k[i], np.eye(3)[j] * k[j]
+            num_h[i, j] = (obj(theta + ei + ej) - obj(theta + ei - ej) - obj(theta - ei + ej)
+                           + obj(theta - ei - ej)) / (4 * k[i] * k[j])
+    np.testing.assert_allclose(hess, num_h, rtol=1e-3, atol=1e-5 * np.abs(hess).max())
+
+
+def test_far_truth_is_reached_by_regeneration(toy_problem):
+    """theta* where the first base has n_eff/N < 0.3: the fit regenerates and recovers theta* within 2 sigma."""
+    sim, target, space = toy_problem(FAR, seed=7)
+    base = sim.run(TOY_DEFAULT, N_BASE, 8, label="base")
+    obj = ReweightedObjective(base, target, space)
+    with torch.no_grad():
+        n_eff = float(obj.evaluate(torch.tensor([FAR[n] for n in space.names], dtype=torch.float64)).n_eff)
+    assert n_eff < 0.3, f"the test needs a truth outside the first base's coverage, n_eff/N = {n_eff:.3f}"
+    res = fit_gradient(sim, target, space, GradientSettings(n_events=N_BASE, seed=9, scan_points=0), base=base,
+                       log=quiet)
+    assert res.converged
+    assert res.extra["regenerations"] >= 1
+    assert res.steps[0]["n_eff_min"] == pytest.approx(0.5, abs=0.01), "the first minimum sits on the trust region"
+    assert res.extra["n_eff_best"] >= 0.8
+    p = pulls(res.values(), res.error_dict(), FAR)
+    assert all(abs(x) < 2 for x in p.values()), f"pulls {p}"
+    # chi2 at the minimum: ndf points of Gaussian noise (data + MC), within 4 standard deviations
+    assert abs(res.chi2 - res.ndf) < 4 * math.sqrt(2 * res.ndf), f"chi2 {res.chi2:.1f} for ndf {res.ndf}"
+
+
+def test_errors_match_the_textbook(toy_problem):
+    """sigma(mu) = width sqrt(1/N_data + 1/N_mc) and sigma(rate) = sqrt(rate (1/N_data + 1/N_mc)).
+
+    The chi2 uses data and MC errors in quadrature, so the MC sample (N_mc = N_BASE)
+    adds its own variance. The binned, diagonal chi2 loses a little information to the
+    binning (bins of 0.25 width for mu) and slightly overstates the multiplicity's
+    (multinomial correlations ignored, errors p(1-p)/N instead of the covariance): 15%.
+    """
+    truth = {"toy:mu": 0.05, "toy:width": 1.0, "toy:rate": 6.1}
+    sim, target, space = toy_problem(truth, seed=11)
+    base = sim.run(TOY_DEFAULT, N_BASE, 12, label="base")
+    res = fit_gradient(sim, target, space, GradientSettings(n_events=N_BASE, seed=13, scan_points=0, validate=True),
+                       base=base, log=quiet)
+    assert res.converged
+    # the validation run at the best fit: a direct run's chi2 agrees with the reweighted prediction's
+    # (both are ndf points of data + MC noise, the MC noise independent: within 4 sigma of their difference)
+    direct, reweighted = res.extra["chi2_validation_run"], res.extra["chi2_reweighted_at_best"]
+    assert abs(direct - reweighted) < 4 * math.sqrt(2 * res.ndf), f"direct {direct:.1f} vs reweighted {reweighted:.1f}"
+    assert res.extra["validation_run"]["n_events"] == N_BASE
+    assert res.n_events == N_BASE * (res.extra["regenerations"] + 1)   # regenerated bases + the validation run
+    f = math.sqrt(1 / N_DATA + 1 / N_BASE)
+    err = res.error_dict()
+    assert err["toy:mu"] == pytest.approx(1.0 * f, rel=0.15)
+    assert err["toy:width"] == pytest.approx(1.0 / math.sqrt(2) * f, rel=0.15)
+    assert err["toy:rate"] == pytest.approx(math.sqrt(6.1) * f, rel=0.15)
+
+
+@pytest.mark.slow
+def test_repeated_toy_closures_have_unit_gaussian_pulls(toy_problem):
+    """30 independent pseudo-data sets and bases: pulls of 3 parameters have mean 0 and std 1.
+
+    90 pulls: the mean has standard error 0.11 and the std 0.075; the bounds below are
+    about 3 standard errors.
+    """
+    all_pulls = []
+    for k in range(30):
+        sim, target, space = toy_problem(FAR, seed=1000 + k)
+        base = sim.run(TOY_DEFAULT, N_BASE, 2000 + k, label="base")
+        res = fit_gradient(sim, target, space, GradientSettings(n_events=N_BASE, seed=3000 + 10 * k, scan_points=0),
+                           base=base, log=quiet)
+        all_pulls += list(pulls(res.values(), res.error_dict(), FAR).values())
+    x = np.array(all_pulls)
+    print(f"toy closure pulls: mean {x.mean():+.3f}, std {x.std(ddof=1):.3f} (n = {x.size})")
+    assert abs(x.mean()) < 0.33
+    assert 0.78 < x.std(ddof=1) < 1.22
+
+
+def test_prediction_covariance_diagonal_is_the_analysis_error(toy_problem):
+    """The full delta-method covariance has the numpy analysis' squared errors on its diagonal, any weights."""
+    from mlhad.inference.objective import build_target
+    from mlhad.inference.tune import pseudo_data
+    from mlhad.inference.tune.covariance import prediction_covariance
+
+    sim, _, space = toy_problem(FAR, seed=1)
+    run = sim.run(TOY_DEFAULT, 5_000, 3, label="run")
+    target = build_target(pseudo_data(run), sim.mc_paths()[0])          # all three histograms
+    w = ReweightedObjective(run, target, space).event_weights(np.array([0.1, 1.05, 6.3]))
+    cov = prediction_covariance(run.contributions, target, w, chunk=1_500)   # several blocks
+    _, errors = target.gather(at_reference(run.predictions(w)))
+    np.testing.assert_allclose(np.sqrt(np.diag(cov)), errors, rtol=1e-10)
+    # unit-area bins are anti-correlated (they share the normalisation); a spectrum's bins are
+    # positively correlated through the event's multiplicity
+    d01 = target.slices["/TOY_1/d01-x01-y01"]
+    d03 = target.slices["/TOY_1/d03-x01-y01"]
+    corr = cov / np.outer(errors, errors)
+    assert np.mean(corr[d01, d01][np.triu_indices(d01.stop - d01.start, 1)]) < 0
+    assert np.mean(corr[d03, d03][np.triu_indices(d03.stop - d03.start, 1)]) > 0

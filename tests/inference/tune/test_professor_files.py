@@ -1,0 +1,87 @@
+"""Limits files (Professor syntax) and the parameter space built from them."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from mlhad.exceptions import InputFileNotFoundError, TuneError
+from mlhad.inference.professor_files import format_limits, parse_limits, read_limits
+from mlhad.inference.tune import build_space
+
+TEXT = """\
+# a Professor limits file
+StringZ:aLund   0.3  1.0
+bLund           0.5  1.5     # alias of StringZ:bLund
+StringZ:rFactC  1.32         # fixed
+StringFlav:probStoUD  0.15  0.25
+"""
+
+
+def test_ranges_fixed_aliases_comments():
+    lim = parse_limits(TEXT, source="L")
+    assert lim.ranges == {"StringZ:aLund": (0.3, 1.0), "StringZ:bLund": (0.5, 1.5),
+                          "StringFlav:probStoUD": (0.15, 0.25)}
+    assert lim.fixed == {"StringZ:rFactC": 1.32}
+    assert lim.where("StringZ:bLund") == "L, line 3"
+    assert parse_limits(format_limits(lim)).ranges == lim.ranges
+    assert parse_limits(format_limits(lim)).fixed == lim.fixed
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("StringZ:aLund 0.3 1.0 2.0\n", r"L, line 1: expected 'NAME LOW HIGH' \(a range\) or 'NAME VALUE' \(fixed\)"),
+    ("StringZ:aLund 1.0 0.3\n", "L, line 1: the low limit must be below the high one, got StringZ:aLund 1 0.3"),
+    ("StringZ:aLund 0.3 x\n", "L, line 1: high limit 'x' is not a number"),
+    ("StringZ:aLund 0.3 nan\n", "L, line 1: high limit must be finite"),
+    ("aLund 0.3 1\nStringZ:aLund 0.4 1\n", "L, line 2: StringZ:aLund is already given on line 1"),
+    ("aLundd 0.3 1\n", "L, line 1: unknown parameter 'aLundd'"),
+])
+def test_bad_limits_name_file_and_line(text, message):
+    with pytest.raises(TuneError, match=message):
+        parse_limits(text, source="L")
+
+
+def test_missing_limits_file(tmp_path):
+    with pytest.raises(InputFileNotFoundError, match="limits file .*nope.txt does not exist"):
+        read_limits(tmp_path / "nope.txt")
+
+
+def test_limits_that_exclude_the_start():
+    lim = parse_limits("StringZ:aLund 0.7 1.0\n", source="L")
+    with pytest.raises(TuneError, match=r"the limits exclude the start: StringZ:aLund = 0.68 is outside \[0.7, 1\] "
+                                        r"\(L, line 1\)"):
+        build_space(["aLund"], limits=lim)
+
+
+def test_space_uses_limits_then_defaults_and_fixed():
+    space = build_space(["aLund", "sigma"], limits=parse_limits(TEXT, source="L"), start={"aLund": 0.5})
+    assert space.names == ("StringZ:aLund", "StringPT:sigma")
+    np.testing.assert_array_equal(space.lower, [0.3, 0.25])
+    np.testing.assert_array_equal(space.start, [0.5, 0.335])      # Monash sigma
+    assert space.fixed == {"StringZ:rFactC": 1.32}
+    assert space.settings(space.start) == ("StringZ:aLund = 0.5", "StringPT:sigma = 0.335", "StringZ:rFactC = 1.32")
+    np.testing.assert_allclose(space.from_unit(space.to_unit([0.9, 0.3])), [0.9, 0.3], rtol=1e-15)
+
+
+def test_space_rejects_fixed_and_free_and_unknown_ranges():
+    with pytest.raises(TuneError, match="StringZ:rFactC is fixed at 1.32 but also asked to be tuned"):
+        build_space(["rFactC"], limits=parse_limits(TEXT, source="L"))
+    with pytest.raises(TuneError, match="no range for StringFlav:probQQtoQ: give it in a limits file"):
+        build_space(["StringFlav:probQQtoQ"])
+    with pytest.raises(TuneError, match="a parameter is given twice"):
+        build_space(["aLund", "StringZ:aLund"])
+
+
+def test_committed_aleph_selection_is_the_default_one():
+    """docs/aleph_tune/weights.txt (the committed tune's selection) and the built-in default agree rule by rule."""
+    from pathlib import Path
+
+    from mlhad.inference.professor_files import read_weights
+    from mlhad.inference.tune.aleph import aleph_weights
+
+    committed = read_weights(Path(__file__).resolve().parents[3] / "docs" / "aleph_tune" / "weights.txt")
+
+    def rules(wf):
+        return [(r.pattern, r.kind, r.low, r.high, r.weight) for r in wf.rules]
+
+    assert rules(committed) == rules(aleph_weights())
