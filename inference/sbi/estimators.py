@@ -1,0 +1,276 @@
+"""The one adapter to the ``sbi`` package: build, train and wrap NPE, NLE and NRE.
+
+What to use when:
+    * ``npe`` (default) -- neural posterior estimation (sbi's NPE = NPE_C): a
+      conditional flow q(theta | x). Amortised: sampling the posterior of any x costs
+      one network pass, so calibration over hundreds of pseudo-experiments is cheap.
+    * ``nle`` -- neural likelihood estimation: a flow q(x | theta); the posterior is
+      sampled by MCMC (slice sampling, 20 chains). Prefer it when x is
+      low-dimensional (use the ``score`` summary) and the prior may change later.
+    * ``nre`` -- neural ratio estimation (NRE_B): a classifier of (theta, x) pairs; the
+      posterior is sampled by MCMC as for NLE.
+
+All runs are reproducible: the torch random state is forked and seeded for training
+and sampling, so the caller's global state is left untouched.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import torch
+
+from mlhad.exceptions import InferenceError, OptionalDependencyError
+
+from .threads import limited_threads
+
+__all__ = ["METHODS", "MIN_SIMULATIONS", "EstimatorSettings", "TrainedEstimator", "MemoryTracker",
+           "check_simulation_budget", "train_estimator", "seeded"]
+
+METHODS = ("npe", "nle", "nre")
+
+#: Fewest simulations accepted per method. sbi holds out 10 % for early stopping: with
+#: 500 simulations that is 50, the least for which the validation loss is a usable
+#: stopping signal; NLE and NRE learn a function of x *and* theta and need more.
+MIN_SIMULATIONS = {"npe": 500, "nle": 1000, "nre": 1000}
+
+_DENSITY_MODELS = ("maf", "nsf", "mdn", "made", "maf_rqs")
+_CLASSIFIER_MODELS = ("resnet", "mlp", "linear")
+
+
+@dataclass(frozen=True)
+class EstimatorSettings:
+    """How the network is built and trained.
+
+    Attributes:
+        method: ``npe``, ``nle`` or ``nre``.
+        model: flow for NPE/NLE (``maf``, ``nsf``, ``mdn``...) or classifier for NRE
+            (``resnet``, ``mlp``); ``None`` picks ``maf`` (``nsf`` for one parameter: a 1D MAF is a Gaussian) / ``resnet``.
+        hidden_features: width of the hidden layers.
+        num_transforms: flow transforms (NPE/NLE).
+        embedding_dim: if > 0, a learned fully connected embedding of x (NPE/NRE) with
+            this output size, trained jointly (sbi's ``FCEmbedding``).
+        batch_size, learning_rate, max_epochs, stop_after_epochs, validation_fraction:
+            sbi's training options (early stopping on the validation loss).
+        mcmc_chains, mcmc_warmup: slice-sampling settings for NLE/NRE posteriors.
+    """
+
+    method: str = "npe"
+    model: str | None = None
+    hidden_features: int = 50
+    num_transforms: int = 5
+    embedding_dim: int = 0
+    batch_size: int = 200
+    learning_rate: float = 5e-4
+    max_epochs: int = 1000
+    stop_after_epochs: int = 20
+    validation_fraction: float = 0.1
+    mcmc_chains: int = 20
+    mcmc_warmup: int = 100
+
+    def __post_init__(self) -> None:
+        if self.method not in METHODS:
+            raise InferenceError(f"unknown estimator {self.method!r}; choose one of {', '.join(METHODS)}")
+        allowed = _CLASSIFIER_MODELS if self.method == "nre" else _DENSITY_MODELS
+        if self.model is not None and self.model not in allowed:
+            raise InferenceError(f"model {self.model!r} does not fit {self.method.upper()}; choose one of {allowed}")
+        for name in ("hidden_features", "num_transforms", "batch_size", "max_epochs", "stop_after_epochs",
+                     "mcmc_chains", "mcmc_warmup"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise InferenceError(f"{name} must be a positive integer, got {value!r}")
+        if isinstance(self.embedding_dim, bool) or not isinstance(self.embedding_dim, int) or self.embedding_dim < 0:
+            raise InferenceError(f"embedding_dim must be an integer >= 0, got {self.embedding_dim!r}")
+        if self.embedding_dim and self.method == "nle":
+            raise InferenceError("NLE models the density of x itself and cannot use an embedding of x; "
+                                 "use a compressed summary (summary='score') or NPE/NRE")
+        if not 0.0 < self.learning_rate < 1.0:
+            raise InferenceError(f"learning_rate must lie in (0, 1), got {self.learning_rate!r}")
+        if not 0.05 <= self.validation_fraction <= 0.5:
+            raise InferenceError(f"validation_fraction must lie in [0.05, 0.5], got {self.validation_fraction!r}")
+
+    @property
+    def resolved_model(self) -> str:
+        return self.model or ("resnet" if self.method == "nre" else "maf")
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class MemoryTracker:
+    """sbi ``Tracker`` that keeps the training curves in memory (no TensorBoard files)."""
+
+    def __init__(self) -> None:
+        self.metrics: dict[str, list[float]] = {}
+        self.params: dict[str, Any] = {}
+
+    @property
+    def log_dir(self) -> None:
+        return None
+
+    def log_metric(self, name: str, value: float, step: int | None = None) -> None:
+        self.metrics.setdefault(name, []).append(float(value))
+
+    def log_metrics(self, metrics: dict[str, float], step: int | None = None) -> None:
+        for k, v in metrics.items():
+            self.log_metric(k, v, step)
+
+    def log_params(self, params: dict[str, Any]) -> None:
+        self.params.update(params)
+
+    def add_figure(self, name: str, figure: Any, step: int | None = None) -> None:
+        return None
+
+    def flush(self) -> None:
+        return None
+
+
+@dataclass(eq=False)
+class TrainedEstimator:
+    """A trained sbi estimator and its posterior.
+
+    Attributes:
+        settings: how it was built.
+        posterior: the sbi posterior (``DirectPosterior`` for NPE, ``MCMCPosterior``
+            otherwise); ``sample((n,), x=x_o)`` and ``log_prob``.
+        n_simulations: training set size.
+        epochs: epochs trained; ``best_validation_loss`` where early stopping settled.
+        seconds: training wall time.
+        curves: training and validation loss per epoch.
+    """
+
+    settings: EstimatorSettings
+    posterior: Any
+    n_simulations: int
+    epochs: int
+    best_validation_loss: float
+    seconds: float
+    curves: dict[str, list[float]] = field(default_factory=dict)
+
+    @property
+    def amortised(self) -> bool:
+        """True if sampling needs no MCMC (NPE): calibration over many x is cheap."""
+        return self.settings.method == "npe"
+
+
+@contextlib.contextmanager
+def seeded(seed: int) -> Iterator[None]:
+    """Run a block with torch's global generator seeded, restoring the caller's state after."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(int(seed))
+        yield
+
+
+def check_simulation_budget(method: str, n_simulations: int, summary_dim: int, *, embedding_dim: int = 0) -> None:
+    """Refuse training sets too small for the estimator.
+
+    Raises:
+        InferenceError: fewer than :data:`MIN_SIMULATIONS` simulations, or fewer
+            simulations than summary features for an un-embedded high-dimensional x
+            (the first layer would have more inputs than training examples).
+    """
+    if method not in METHODS:
+        raise InferenceError(f"unknown estimator {method!r}; choose one of {', '.join(METHODS)}")
+    need = MIN_SIMULATIONS[method]
+    if n_simulations < need:
+        raise InferenceError(
+            f"{n_simulations} simulations are too few for {method.upper()}: it needs at least {need} "
+            f"(sbi keeps 10% for early stopping, {max(n_simulations // 10, 0)} here); ask for --simulations {need} or more"
+        )
+    if summary_dim > n_simulations and not embedding_dim:
+        raise InferenceError(
+            f"{n_simulations} simulations for a {summary_dim}-dimensional summary: fewer examples than features; "
+            f"use the compressed summary (--summary score), an embedding, or at least {summary_dim} simulations"
+        )
+
+
+def _sbi():
+    try:
+        import sbi.inference as inference
+        import sbi.neural_nets as nets
+        from sbi.neural_nets.embedding_nets import FCEmbedding
+    except ImportError as err:  # pragma: no cover - sbi is a declared dependency
+        raise OptionalDependencyError(
+            f"simulation-based inference needs the 'sbi' package ({err}); install it with "
+            "`pip install sbi==0.27.0 six`"
+        ) from err
+    return inference, nets, FCEmbedding
+
+
+def _builder(settings: EstimatorSettings, x_dim: int, theta_dim: int):
+    _, nets, fc = _sbi()
+    embedding = fc(input_dim=x_dim, output_dim=settings.embedding_dim, num_hiddens=max(settings.hidden_features, 2 * settings.embedding_dim)) \
+        if settings.embedding_dim else torch.nn.Identity()
+    model = settings.resolved_model
+    if settings.model is None and model == "maf" and theta_dim == 1:
+        model = "nsf"      # a 1D MAF is a Gaussian (sbi warns); the spline flow is not
+    if settings.method == "npe":
+        return nets.posterior_nn(model=model, hidden_features=settings.hidden_features,
+                                 num_transforms=settings.num_transforms, embedding_net=embedding)
+    if settings.method == "nle":
+        return nets.likelihood_nn(model=model, hidden_features=settings.hidden_features,
+                                  num_transforms=settings.num_transforms)
+    return nets.classifier_nn(model=model, hidden_features=settings.hidden_features, embedding_net_x=embedding)
+
+
+def train_estimator(prior, theta: torch.Tensor, x: torch.Tensor, settings: EstimatorSettings | None = None, *,
+                    seed: int = 0, progress: bool = False, threads: int | None = 1) -> TrainedEstimator:
+    """Train an sbi estimator on ``(theta, x)`` pairs simulated from ``prior``.
+
+    Args:
+        prior: sbi prior (e.g. :meth:`Limits.prior`).
+        theta: ``(N, d)`` parameters drawn from the prior.
+        x: ``(N, m)`` summaries of the simulations at ``theta``.
+        settings: network and training options (default: NPE with a MAF).
+        seed: seeds network initialisation, data split and batches.
+        progress: show sbi's training progress.
+        threads: torch/BLAS threads while training (see :mod:`.threads`; None: unchanged).
+
+    Raises:
+        InferenceError: too few simulations, mismatched shapes, or non-finite summaries.
+    """
+    settings = settings or EstimatorSettings()
+    theta = torch.as_tensor(theta, dtype=torch.float32)
+    x = torch.as_tensor(x, dtype=torch.float32)
+    if theta.ndim != 2 or x.ndim != 2 or theta.shape[0] != x.shape[0]:
+        raise InferenceError(f"theta and x must be (N, d) and (N, m) with the same N, got {tuple(theta.shape)} "
+                             f"and {tuple(x.shape)}")
+    bad = ~torch.isfinite(x).all(dim=1)
+    if bad.any():
+        raise InferenceError(f"{int(bad.sum())} of {x.shape[0]} simulations have non-finite summaries; remove them "
+                             "(they are usually points outside the base sample's coverage)")
+    check_simulation_budget(settings.method, int(theta.shape[0]), int(x.shape[1]), embedding_dim=settings.embedding_dim)
+    inference, _, _ = _sbi()
+    tracker = MemoryTracker()
+    cls = {"npe": inference.NPE, "nle": inference.NLE, "nre": inference.NRE}[settings.method]
+    start = time.perf_counter()
+    with seeded(seed), limited_threads(threads):
+        if settings.method == "nre":
+            trainer = cls(prior=prior, classifier=_builder(settings, x.shape[1], theta.shape[1]), show_progress_bars=progress,
+                          tracker=tracker)
+        else:
+            trainer = cls(prior=prior, density_estimator=_builder(settings, x.shape[1], theta.shape[1]),
+                          show_progress_bars=progress, tracker=tracker)
+        trainer.append_simulations(theta, x)
+        trainer.train(training_batch_size=settings.batch_size, learning_rate=settings.learning_rate,
+                      validation_fraction=settings.validation_fraction, stop_after_epochs=settings.stop_after_epochs,
+                      max_num_epochs=settings.max_epochs)
+        if settings.method == "npe":
+            posterior = trainer.build_posterior()
+        else:
+            posterior = trainer.build_posterior(
+                sample_with="mcmc", mcmc_method="slice_np_vectorized",
+                mcmc_parameters={"num_chains": settings.mcmc_chains, "warmup_steps": settings.mcmc_warmup,
+                                 "thin": 1, "init_strategy": "resample"})
+    seconds = time.perf_counter() - start
+    summary = getattr(trainer, "summary", None) or getattr(trainer, "_summary", {})
+    best = summary.get("best_validation_loss", [float("nan")])
+    epochs = summary.get("epochs_trained", [0])
+    return TrainedEstimator(settings=settings, posterior=posterior, n_simulations=int(theta.shape[0]),
+                            epochs=int(epochs[-1]) if epochs else 0,
+                            best_validation_loss=float(best[-1]) if best else float("nan"),
+                            seconds=seconds, curves=dict(tracker.metrics))
