@@ -153,6 +153,8 @@ def tune(config: TuneConfig, *, simulator: Simulator | None = None, log: Callabl
         result = run_method(config, simulator, target, space, base=base, log=log)
         summary = write_outputs(out, result, target, {**reference, **check}, config=config.to_dict(),
                                 check=tuple(config.check), plots=config.plots, progress=config.progress, log=log)
-    log(summary)
+    # The per-histogram table (100+ rows) stays in summary.md; the log gets the overview.
+    overview, _, _ = summary.partition("\n## chi2 per histogram")
+    log(overview.rstrip() + f"\n\n(chi2 per histogram, before and after: {out / 'summary.md'})")
     return result
 
