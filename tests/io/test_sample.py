@@ -118,16 +118,25 @@ def test_column_sets_are_aligned_and_atomic(sample):
     assert "bad" not in sample.column_sets()
 
 
+# Peak resident memory of this process image from /proc (VmHWM, in kB). Not getrusage's
+# ru_maxrss: Linux carries that over exec from the forked parent, so after pytest itself has
+# grown the child would start at pytest's peak and show no growth at all.
 _MEMORY_PROBE = """
-import resource, sys
+import sys
 from mlhad.io import open_sample
+
+def peak_rss():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024
+    raise RuntimeError("no VmHWM in /proc/self/status")
+
 s = open_sample(sys.argv[1])
 s.read(["event"], chunks=[0])                     # warm up imports and caches
-base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+base = peak_rss()
 cols = None if sys.argv[2] == "all" else sys.argv[2].split(",")
 arr = s.read(cols)
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-print(peak - base, arr.layout.nbytes)
+print(peak_rss() - base, arr.layout.nbytes)
 """
 
 
