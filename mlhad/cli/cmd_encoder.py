@@ -46,7 +46,7 @@ def register(parser: argparse.ArgumentParser) -> None:
     emb.add_argument("--sample", required=True, help="sample directory")
     emb.add_argument("--out", required=True, help="output .npy, shape (n_events, d_event)")
     emb.add_argument("--checkpoint", default=None, help="checkpoint name or file (default: shipped)")
-    emb.add_argument("--batch-size", type=int, default=512)
+    emb.add_argument("--batch-size", type=int, default=256)
     emb.add_argument("--no-progress", action="store_true")
 
     info = sub.add_parser("info", help="print a checkpoint's config, size and training record")

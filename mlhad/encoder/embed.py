@@ -7,9 +7,9 @@ What to use when:
 * :func:`embed_particles` gives one vector per visible particle, aligned with
   :func:`mlhad.encoder.select_visible`: for particle-level heads.
 
-Both run the model in inference mode, in batches of similar multiplicity, with a
-progress bar (off when ``progress=False`` or ``MLHAD_NO_PROGRESS=1``), and return
-results in the order of the input events.
+Both run the model in inference mode, in batches of equal multiplicity (no padding,
+so the model skips all masking), with a progress bar (off when ``progress=False`` or
+``MLHAD_NO_PROGRESS=1``), and return results in the order of the input events.
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ def _run(
             for first, flat in iter_feature_blocks(source, class_scheme=model.config.class_scheme, axes=axes):
                 starts = np.concatenate([[0], np.cumsum(flat.counts)[:-1]])
                 block = np.zeros((flat.values.shape[0], model.config.d_model), dtype=np.float32) if particles else None
-                for batch in iter_batches(flat, batch_size):
+                for batch in iter_batches(flat, batch_size, exact=True):
                     out = model(batch.features.to(device), batch.mask.to(device), batch.globals.to(device))
                     events[first + batch.index] = out.event.cpu().numpy()
                     if block is not None:
@@ -84,7 +84,7 @@ def embed(
     *,
     model: PETEncoder | None = None,
     axes: np.ndarray | None = None,
-    batch_size: int = 512,
+    batch_size: int = 256,
     progress: bool = True,
 ) -> np.ndarray:
     """Event embeddings.
@@ -95,7 +95,8 @@ def embed(
         model: a :class:`PETEncoder`; default: the shipped checkpoint (:func:`load`).
         axes: optional ``(n_events, 3, 3)`` event axes (rows thrust, major, minor);
             default: ``mlhad.observables.thrust_axes`` of the visible particles.
-        batch_size: events per forward pass.
+        batch_size: most events per forward pass (batches hold one multiplicity each;
+            256 was the fastest on a 2-core CPU, see docs/encoder.md).
         progress: show a progress bar.
 
     Returns:
@@ -119,7 +120,7 @@ def embed_particles(
     *,
     model: PETEncoder | None = None,
     axes: np.ndarray | None = None,
-    batch_size: int = 512,
+    batch_size: int = 256,
     progress: bool = True,
 ) -> ak.Array:
     """Per-particle embeddings, ``n_events * var * d_model`` (float32).

@@ -124,7 +124,7 @@ def predict(classifier: EventClassifier, flat: FlatFeatures, *, batch_size: int 
     classifier.eval()
     try:
         with torch.inference_mode():
-            for batch in iter_batches(flat, batch_size):
+            for batch in iter_batches(flat, batch_size, exact=True):
                 out[batch.index] = torch.sigmoid(classifier(batch.features, batch.mask, batch.globals)).double().numpy()
     finally:
         classifier.train(was_training)

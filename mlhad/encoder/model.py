@@ -174,12 +174,17 @@ class PETEncoder(nn.Module):
         g = self.global_embed(self.global_norm(globals_))
         scale, shift = self.film(g).chunk(2, dim=-1)
         h = torch.addcmul(shift[:, None], h, 1.0 + scale[:, None])
+        # A batch without padding (equal multiplicities, as embed() builds them) skips
+        # every masking step: the same function, less work.
+        pad_mask = None if bool(mask.all()) else mask
         for edge in self.local:
-            h = h + edge(h, direction, mask)
+            h = h + edge(h, direction, pad_mask)
         for block in self.blocks:
-            h = block(h, mask)
-        particles = self.final_norm(h) * mask[..., None].to(h.dtype)
-        pooled = masked_mean(F.gelu(self.readout(particles)), mask)
+            h = block(h, pad_mask)
+        particles = self.final_norm(h)
+        if pad_mask is not None:
+            particles = particles * pad_mask[..., None].to(h.dtype)
+        pooled = masked_mean(F.gelu(self.readout(particles)), pad_mask)
         event = self.event_head(torch.cat([pooled, g], dim=-1))
         return EncoderOutput(event=event, particles=particles)
 
