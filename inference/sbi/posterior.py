@@ -7,6 +7,10 @@ random state is forked and seeded for every call (:func:`.estimators.seeded`).
 
 from __future__ import annotations
 
+import contextlib
+import warnings
+from collections.abc import Iterator
+
 import numpy as np
 import torch
 
@@ -16,6 +20,19 @@ from .estimators import TrainedEstimator, seeded
 from .threads import limited_threads
 
 __all__ = ["sample_posterior", "sample_posteriors", "log_densities", "posterior_map", "prior_acceptance"]
+
+
+@contextlib.contextmanager
+def _sampling(seed: int, threads: int | None) -> Iterator[None]:
+    """Seeded, thread-limited sampling; quiet about one deprecation inside nflows.
+
+    Sampling an NSF (the NPE default) inverts nflows' ``LULinear`` transform with
+    ``torch.triangular_solve``, which torch deprecates with a UserWarning (an error
+    under the tests' ``filterwarnings = error``); it is the library's call, not ours.
+    """
+    with seeded(seed), limited_threads(threads), warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r"torch\.triangular_solve is deprecated", category=UserWarning)
+        yield
 
 
 def _as_x(summary: np.ndarray) -> torch.Tensor:
@@ -31,7 +48,7 @@ def sample_posterior(estimator: TrainedEstimator, summary: np.ndarray, n: int, *
     x = _as_x(summary)
     if x.shape[0] != 1:
         raise InferenceError(f"sample_posterior takes one summary, got {x.shape[0]}; use sample_posteriors")
-    with seeded(seed), limited_threads(threads):
+    with _sampling(seed, threads):
         s = estimator.posterior.sample((int(n),), x=x[0], show_progress_bars=False)
     return s.detach().cpu().numpy().astype(np.float64)
 
@@ -48,9 +65,11 @@ def prior_acceptance(estimator: TrainedEstimator, summary: np.ndarray, lower: np
     if not estimator.amortised:
         return 1.0
     x = _as_x(summary)
-    with seeded(seed), limited_threads(1), torch.no_grad():
-        s = estimator.posterior.posterior_estimator.sample(torch.Size([n]), condition=x)
-    s = s.reshape(n, -1).detach().cpu().numpy()
+    members = getattr(estimator.posterior, "posteriors", [estimator.posterior])    # an ensemble: every member
+    per = max(1, n // len(members))
+    with _sampling(seed, 1), torch.no_grad():
+        s = torch.cat([m.posterior_estimator.sample(torch.Size([per]), condition=x).reshape(per, -1) for m in members])
+    s = s.detach().cpu().numpy()
     return float(np.mean(np.all((s >= lower) & (s <= upper), axis=1)))
 
 
@@ -60,7 +79,7 @@ def sample_posteriors(estimator: TrainedEstimator, summaries: np.ndarray, n: int
     x = _as_x(summaries)
     # sbi caps (and warns) when batch * observations exceeds 1e5: ask for what it would allow
     extra = {"max_sampling_batch_size": max(1, 100_000 // x.shape[0])} if estimator.amortised else {}
-    with seeded(seed), limited_threads(threads):
+    with _sampling(seed, threads):
         s = estimator.posterior.sample_batched((int(n),), x=x, show_progress_bars=False, **extra)
     return s.detach().cpu().numpy().astype(np.float64)
 
@@ -86,7 +105,7 @@ def posterior_map(estimator: TrainedEstimator, summary: np.ndarray, *, seed: int
                   threads: int | None = 1) -> np.ndarray:
     """``(d,)`` maximum a posteriori point (sbi's gradient ascent from the best of many samples)."""
     x = _as_x(summary)
-    with seeded(seed), limited_threads(threads):
+    with _sampling(seed, threads):
         estimator.posterior.set_default_x(x[0])
         # draw the starting points ourselves: sbi's own draw would show a progress bar
         init = estimator.posterior.sample((500,), x=x[0], show_progress_bars=False)

@@ -20,7 +20,10 @@ def register(parser: argparse.ArgumentParser) -> None:
                         help="reweight the base sample (default) or run Pythia for every simulation")
     parser.add_argument("--simulations", type=int, default=2000, help="training simulations (default 2000)")
     parser.add_argument("--estimator", choices=("npe", "nle", "nre"), default="npe", help="default npe")
-    parser.add_argument("--model", default=None, help="flow (maf, nsf, mdn) or classifier (resnet, mlp)")
+    parser.add_argument("--model", default=None,
+                        help="flow (maf, nsf, mdn) or classifier (resnet, mlp); default nsf for NPE, maf for NLE")
+    parser.add_argument("--ensemble", type=int, default=1,
+                        help="NPE: mix K independently trained estimators (default 1)")
     parser.add_argument("--summary", choices=("score", "bins"), default="score",
                         help="score: one compressed number per parameter (default); bins: every point")
     parser.add_argument("--embedding-dim", type=int, default=0, help="learned embedding of x (NPE/NRE, bins summary)")
@@ -54,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
     settings = tuple("{} = {}".format(*parse_setting(s)) for s in args.set)
     config = SBIConfig(limits=limits, n_simulations=args.simulations, simulator=args.simulator, summary=args.summary,
                        estimator=EstimatorSettings(method=args.estimator, model=args.model,
-                                                   embedding_dim=args.embedding_dim),
+                                                   embedding_dim=args.embedding_dim, ensemble=args.ensemble),
                        n_posterior_samples=args.samples, n_sbc=args.sbc, n_sbc_samples=args.sbc_samples,
                        on_uncovered=args.on_uncovered, pythia_events=args.pythia_events, seed=args.seed)
     result, obs, index = run_sbi(args.data, config, base=args.base, weight_file=args.weights, out=args.out,

@@ -3,7 +3,7 @@
 One NPE (a mixture density network: the toy's posterior is Gaussian, so that family is
 exact and trains in seconds) is trained once per module; tolerances are set by what
 1000 simulations can resolve and stated per assertion. The strict calibration (>= 100
-pseudo-experiments with the default MAF) is the slow test at the end.
+pseudo-experiments with the default NSF) is the slow test at the end.
 """
 
 from __future__ import annotations
@@ -112,11 +112,14 @@ def test_too_few_simulations_are_refused():
 
 @pytest.mark.slow
 @pytest.mark.xfail(strict=True, reason=(
-    "open issue (docs/sbi.md, Calibration): the default MAF with 3000 simulations is overconfident on this toy, "
-    "measured SBC pull widths 1.15/1.08, central coverage 0.90/0.91 at 95 % (4.3 binomial sigma low) and "
-    "0.86/0.86 at the true point; the 60-experiment check with the MDN passes"))
+    "open issue (docs/sbi.md, Calibration of the estimator): the default NPE (NSF) with 3000 simulations, seed 2, "
+    "measured SBC pull widths 1.03/0.96 but central coverage 0.89/0.92 at 95 % (max deviation 4.5 binomial sigma, "
+    "worst for experiments near the box faces) and HPD coverage 3.7 sigma off at the true point (pull widths "
+    "0.96/1.02); the MAF was worse (SBC pull widths 1.15/1.08, 0.86/0.86 at the true point), an ensemble of "
+    "3 NSFs nearly passes (SBC central 3.7 sigma); seed 3 passes, so the estimator is at the edge of "
+    "calibration, not reliably calibrated"))
 def test_calibration_over_300_pseudo_experiments():
-    """The default NPE (MAF) with 3000 simulations is calibrated: SBC over the (truncated) prior and
+    """The default NPE (NSF) with 3000 simulations is calibrated: SBC over the (truncated) prior and
     coverage at the true point, each over 300 pseudo-experiments."""
     toy = make_toy()
     config = SBIConfig(limits=LIMITS, n_simulations=3000, n_sbc=300, n_sbc_samples=500, n_ppc=50,
