@@ -30,14 +30,10 @@ import numpy as np
 
 from mlhad.compare.weights import parse_weights
 from mlhad.inference.sbi import PythiaSimulator, ReweightingSimulator, load_observation, parse_limits
+from mlhad.inference.sbi.selections import ALEPH_CHARGED_WEIGHTS
 from mlhad.io import open_sample
 
 DATA = "rivet_data/ALEPH_1996_S3486095.yoda"
-CHARGED = """/ALEPH_1996_S3486095/d0[1-9]-x01-y01 1
-/ALEPH_1996_S3486095/d1[0-2]-x01-y01 1
-/ALEPH_1996_S3486095/d1[7-9]-x01-y01 1
-/ALEPH_1996_S3486095/d2[0-3]-x01-y01 1
-"""
 LIMITS = "aLund=0.6:0.76,bLund=0.9:1.06,sigma=0.32:0.35"
 
 
@@ -55,7 +51,7 @@ def main() -> None:
     os.environ.setdefault("MLHAD_NO_PROGRESS", "1")
 
     sample = open_sample(args.base)
-    weights = None if args.all else parse_weights(CHARGED)
+    weights = None if args.all else parse_weights(ALEPH_CHARGED_WEIGHTS)
     obs, refs, contributions = load_observation([DATA], sample, weight_file=weights, progress=False)
     limits = parse_limits(args.limits)
     rng = np.random.default_rng(args.seed)

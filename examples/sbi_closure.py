@@ -27,17 +27,12 @@ from mlhad.config import GeneratorConfig
 from mlhad.generators import generate
 from mlhad.inference.sbi import SBIConfig, load_observation, parse_limits, run_sbi
 from mlhad.inference.sbi.pseudo import pseudo_data, reference_objects
+from mlhad.inference.sbi.selections import ALEPH_CHARGED_WEIGHTS
 from mlhad.io import open_sample
 from mlhad.yoda import write_yoda
 
 THETA_STAR = {"StringZ:aLund": 0.64, "StringZ:bLund": 0.94, "StringPT:sigma": 0.325}
 LIMITS = "aLund=0.58:0.81,bLund=0.88:1.11,sigma=0.315:0.355"
-WEIGHTS = """# ALEPH charged-particle observables (no identified hadrons)
-/ALEPH_1996_S3486095/d0[1-9]-x01-y01   1
-/ALEPH_1996_S3486095/d1[0-2]-x01-y01   1
-/ALEPH_1996_S3486095/d1[7-9]-x01-y01   1
-/ALEPH_1996_S3486095/d2[0-3]-x01-y01   1
-"""
 DATA = "rivet_data/ALEPH_1996_S3486095.yoda"
 
 
@@ -57,7 +52,7 @@ def main() -> None:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     weights = out / "weights.txt"
-    weights.write_text(WEIGHTS)
+    weights.write_text(ALEPH_CHARGED_WEIGHTS)
     star = Path(args.star)
     if not (star / "mlhad-sample.json").exists():
         settings = tuple(f"{k} = {v}" for k, v in THETA_STAR.items())

@@ -21,13 +21,12 @@ by :mod:`mlhad.compare.weights` (re-exported here so a fit needs one import).
 
 from __future__ import annotations
 
-import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mlhad.compare.weights import WeightFile, WeightRule, parse_weights, read_weights
+from mlhad.compare.weights import WeightFile, WeightRule, parse_number, parse_weights, read_weights
 from mlhad.exceptions import InputFileNotFoundError, ReweightError, TuneError
 from mlhad.reweight.parameters import canonical_name
 
@@ -86,13 +85,7 @@ class Limits:
 
 
 def _number(text: str, what: str, where: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise TuneError(f"{where}: {what} {text!r} is not a number") from None
-    if not math.isfinite(value):
-        raise TuneError(f"{where}: {what} must be finite, got {text!r}")
-    return value
+    return parse_number(text, what, where, error=TuneError)
 
 
 def parse_limits(text: str, source: str = "<limits>") -> Limits:

@@ -32,7 +32,7 @@ import numpy as np
 
 from mlhad.exceptions import ConfigError, InputFileNotFoundError
 
-__all__ = ["WeightRule", "WeightFile", "read_weights", "parse_weights"]
+__all__ = ["WeightRule", "WeightFile", "read_weights", "parse_weights", "parse_number"]
 
 _RANGE = re.compile(r"^(?P<path>[^#@]+?)(?P<kind>[#@])(?P<spec>[-+0-9.eE:]*)$")
 
@@ -106,18 +106,19 @@ class WeightFile:
         return [r for r in self.rules if not any(r.matches_path(p) for p in mc_paths)]
 
 
-def _number(text: str, what: str, where: str) -> float:
+def parse_number(text: str, what: str, where: str, error: type[Exception] = ConfigError) -> float:
+    """``float(text)``, finite, or ``error`` naming ``where`` (file, line) and ``what`` it is."""
     try:
         value = float(text)
     except ValueError:
-        raise ConfigError(f"{where}: {what} {text!r} is not a number") from None
+        raise error(f"{where}: {what} {text!r} is not a number") from None
     if not math.isfinite(value):
-        raise ConfigError(f"{where}: {what} must be finite, got {text!r}")
+        raise error(f"{where}: {what} must be finite, got {text!r}")
     return value
 
 
 def _rule(spec: str, weight_text: str, where: str, line: int) -> WeightRule:
-    weight = _number(weight_text, "weight", where)
+    weight = parse_number(weight_text, "weight", where)
     if weight < 0:
         raise ConfigError(f"{where}: weight must be >= 0, got {weight_text}")
     m = _RANGE.match(spec)
@@ -133,10 +134,10 @@ def _rule(spec: str, weight_text: str, where: str, line: int) -> WeightRule:
             raise ConfigError(f"{where}: empty range after {kind!r} in {spec!r}; write e.g. {kind}0:10")
         if ":" in text:
             a, b = text.split(":", 1)
-            low = _number(a, "range start", where) if a else -math.inf
-            high: float | None = _number(b, "range end", where) if b else math.inf
+            low = parse_number(a, "range start", where) if a else -math.inf
+            high: float | None = parse_number(b, "range end", where) if b else math.inf
         else:
-            low, high = _number(text, "position", where), None
+            low, high = parse_number(text, "position", where), None
         if kind == "#" and any(v is not None and math.isfinite(v) and v != int(v) for v in (low, high)):
             raise ConfigError(f"{where}: point indices after '#' must be integers, got {text!r}")
     try:
