@@ -12,8 +12,9 @@ import pytest
 os.environ.setdefault("MPLBACKEND", "Agg")
 # Tests must not depend on a terminal: tqdm progress bars are silenced.
 os.environ.setdefault("MLHAD_NO_PROGRESS", "1")
-# One torch/BLAS thread per test process: the tests are small, and on a 2-core machine that
-# also runs Pythia workers, torch's spinning intra-op threads made some tests ~7x slower.
+# One torch/BLAS thread per test process, for every test folder: the tests are small, and on
+# a 2-core machine that also runs Pythia workers, torch's spinning intra-op threads made some
+# tests ~7x slower (torch reads this when it is first imported).
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 

@@ -89,22 +89,6 @@ def random_rotation(seed: int) -> np.ndarray:
     return m if np.linalg.det(m) > 0 else -m
 
 
-@pytest.fixture(autouse=True)
-def _one_torch_thread():
-    """Run encoder tests on one intra-op thread, then restore the setting.
-
-    On a busy machine (CI runners, shared workstations) two OpenMP threads that wait for
-    each other run small tensor ops 5x slower than one thread (measured on the 2-core
-    development machine under load); the tests check results, not parallel speed.
-    """
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 @pytest.fixture
 def events() -> ak.Array:
     return make_events(40, seed=7)

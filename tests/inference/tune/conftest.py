@@ -28,19 +28,6 @@ def _toy_problem(truth: dict[str, float], seed: int, *, weights=INDEPENDENT, n_d
     return sim, target, space
 
 
-@pytest.fixture(autouse=True)
-def one_torch_thread():
-    """Run every tune test with one torch thread, as ``tune()`` does (restored afterwards).
-
-    The reweighted chi2 is a chain of small gathers and scatter-adds: on the shared 2-core
-    machine OpenMP's spinning threads made it many times slower with 2 threads than with 1.
-    """
-    from mlhad.inference.tune import torch_threads
-
-    with torch_threads(1):
-        yield
-
-
 @pytest.fixture
 def toy_problem():
     """``toy_problem(truth, seed, weights=..., n_data=...) -> (simulator, target, space)``."""
