@@ -45,11 +45,12 @@ from mlhad.inference.tune import (
 )
 from mlhad.inference.tune.aleph import aleph_weights
 from mlhad.inference.tune.covariance import prediction_covariance, sandwich_covariance
+from mlhad.inference.tune.space import MONASH as MONASH_DEFAULTS
 from mlhad.yoda import read_reference
 
 ANALYSIS = "ALEPH_1996_S3486095"
 TRUTH = {"StringZ:aLund": 0.60, "StringZ:bLund": 0.95, "StringPT:sigma": 0.31}
-MONASH = {"StringZ:aLund": 0.68, "StringZ:bLund": 0.98, "StringPT:sigma": 0.335}
+MONASH = {name: MONASH_DEFAULTS[name] for name in ("StringZ:aLund", "StringZ:bLund", "StringPT:sigma")}
 #: The box a Professor user would sample: a few tens of percent around Monash.
 LIMITS = "StringZ:aLund 0.4 1.0\nStringZ:bLund 0.6 1.4\nStringPT:sigma 0.27 0.40\n"
 

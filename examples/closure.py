@@ -44,10 +44,11 @@ from mlhad.inference.tune import (
 )
 from mlhad.inference.tune.aleph import aleph_weights
 from mlhad.inference.tune.covariance import prediction_covariance, sandwich_covariance
+from mlhad.inference.tune.space import MONASH as MONASH_DEFAULTS
 from mlhad.yoda import read_reference, read_yoda
 
 ANALYSIS = "ALEPH_1996_S3486095"
-MONASH = {"StringZ:aLund": 0.68, "StringZ:bLund": 0.98, "StringPT:sigma": 0.335}
+MONASH = {name: MONASH_DEFAULTS[name] for name in ("StringZ:aLund", "StringZ:bLund", "StringPT:sigma")}
 POINTS = [
     {"StringZ:aLund": 0.60, "StringZ:bLund": 0.98, "StringPT:sigma": 0.32},   # near Monash
     {"StringZ:aLund": 0.55, "StringZ:bLund": 0.90, "StringPT:sigma": 0.29},   # n_eff/N < 0.3 from Monash
