@@ -14,7 +14,6 @@ pytestmark = pytest.mark.pythia
 
 @pytest.fixture(scope="module")
 def samples(tmp_path_factory):
-    pytest.importorskip("pythia8mc")
     from mlhad.config import GeneratorConfig
     from mlhad.generators import generate
 

@@ -75,7 +75,6 @@ def test_particle_embeddings_are_aligned_with_visible_particles(tiny_model, even
 
 
 def test_default_axes_are_the_thrust_axes(tiny_model, events):
-    pytest.importorskip("mlhad.observables")
     thrust = thrust_axes_of(events.particles)
     a = embed(events, model=tiny_model, progress=False)
     b = embed(events, model=tiny_model, axes=thrust, progress=False)

@@ -29,7 +29,6 @@ def _example():
 
 def test_shipped_checkpoint_reproduces_the_documented_probe(tmp_path):
     """Fresh events (other seeds, fewer of them): the documented AUCs within their statistical errors."""
-    pytest.importorskip("pythia8mc")
     reference = json.loads((CHECKPOINT_DIR / f"{DEFAULT_CHECKPOINT}.json").read_text())["probe"]
     result = _example().main([
         "--events", "10000", "--other", *reference["other"], "--seed", str(reference["seed"] + 1000),
@@ -48,7 +47,6 @@ def test_shipped_checkpoint_reproduces_the_documented_probe(tmp_path):
 
 
 def test_example_runs_end_to_end_with_fine_tuning(tmp_path):
-    pytest.importorskip("pythia8mc")
     result = _example().main([
         "--events", "3000", "--other", "StringPT:sigma=0.30", "--workdir", str(tmp_path),
         "--finetune-epochs", "1", "--bootstrap", "20", "--no-progress",

@@ -119,7 +119,7 @@ def test_bad_output_paths(tmp_path):
 
 
 def test_dask_backend_produces_the_same_events(reference, tmp_path):
-    distributed = pytest.importorskip("dask.distributed")  # a declared dependency: always present
+    from dask import distributed
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                   dashboard_address=None) as cluster, distributed.Client(cluster) as client:
         sample = generate(CONFIG, tmp_path / "dask", scheduler=client, progress=False)

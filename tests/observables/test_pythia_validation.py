@@ -25,7 +25,7 @@ BEAM = 45.6
 
 
 def generate(n_events: int, seed: int) -> ak.Array:
-    pythia8 = pytest.importorskip("pythia8mc")
+    import pythia8mc as pythia8
     pythia = pythia8.Pythia("", False)
     for setting in (
         "Beams:idA = 11", "Beams:idB = -11", "Beams:eCM = 91.2", "PDF:lepton = off",
