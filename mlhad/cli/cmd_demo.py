@@ -18,7 +18,8 @@ HELP = "fast ALEPH tune of aLund, bLund, sigma on built-in defaults (the README'
 
 
 def register(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--out", default="runs/demo-tune", help="output directory (default runs/demo-tune)")
+    parser.add_argument("--out", default="runs/demo-tune", help="output directory (default runs/demo-tune); a rerun reuses the runs generated there "
+                             "and replaces the earlier demo results")
     parser.add_argument("--events", type=int, default=20_000,
                         help="events per generated base run (default 20000; errors shrink as 1/sqrt(events))")
     parser.add_argument("--seed", type=int, default=1)
