@@ -54,13 +54,13 @@ from mlhad.exceptions import TuneError
 
 from ..objective import FitTarget, chi2
 from .covariance import prediction_covariance, sandwich_covariance
-from .errors import covariance_from_hessian, scan_1d
+from .errors import covariance_from_hessian, fisher_limit, scan_1d
 from .result import RunPoint, TuneResult
 from .reweighted import ReweightedObjective
 from .simulator import SimulationRun, Simulator, at_reference
 from .space import ParameterSpace
 
-__all__ = ["GradientSettings", "InnerFit", "minimise_reweighted", "fit_gradient"]
+__all__ = ["GradientSettings", "InnerFit", "minimise_reweighted", "fit_gradient", "final_covariance"]
 
 
 @dataclass(frozen=True)
@@ -348,7 +348,7 @@ def fit_gradient(
     assert objective is not None and fit is not None and first_objective is not None
     theta, hess = newton_refine(objective, theta, steps=settings.newton_steps, min_n_eff=min_n_eff)
     chi2_best, _, n_eff_best, _ = objective.value_and_grad(theta)
-    cov, cov_warnings = covariance_from_hessian(hess)
+    cov, cov_warnings, cov_source = final_covariance(objective, theta, hess)
     warnings += cov_warnings
     at_limit = [n for n, u in zip(space.names, space.to_unit(theta)) if u < 1e-6 or u > 1 - 1e-6]
     if at_limit:
@@ -385,12 +385,44 @@ def fit_gradient(
         n_events=n_generated, n_runs=regenerated + int(generated_first) + int(settings.validate), seconds=time.perf_counter() - t_start,
         steps=steps, scans=scans, warnings=warnings + diag, fixed=dict(space.fixed),
         extra={"n_eff_history": [s["n_eff_min"] for s in steps], "regenerations": regenerated,
-               "n_eff_best": n_eff_best, "chi2_minimised": chi2_best, "settings": settings.__dict__, "base": base.to_dict(), **sandwich, **validation},
+               "n_eff_best": n_eff_best, "chi2_minimised": chi2_best, "covariance_source": cov_source, "settings": settings.__dict__, "base": base.to_dict(), **sandwich, **validation},
         start_point=RunPoint(base, np.array(space.start), w_start, "reweighted" if w_start is not None else "direct",
                              base_errors=settings.mc_errors != "reweighted"),
         best_point=RunPoint(objective.run, theta, objective.event_weights(theta), "reweighted",
                             base_errors=settings.mc_errors != "reweighted"),
     )
+
+
+def final_covariance(objective: ReweightedObjective, theta: np.ndarray, hessian: np.ndarray
+                     ) -> tuple[np.ndarray, list[str], str]:
+    """``2 H^-1`` of the exact Hessian, or the Gauss-Newton covariance where that is not positive definite.
+
+    Along the flat aLund-bLund valley the curvature of a reweighted chi2 is small and its
+    MC noise can make the exact Hessian indefinite at the minimum; its errors are then
+    undefined (NaN). The Gauss-Newton curvature ``2 J^T W J`` (``W = w**2 / (s**2 + e**2)``,
+    ``J`` the derivatives of the predictions) is the chi2's expected curvature: positive
+    definite whenever the predictions move with every parameter, and equal to the exact
+    Hessian for a linear model. It is used instead, with a warning.
+
+    Returns:
+        ``(cov, warnings, source)``, ``source`` = ``"hessian"`` or ``"gauss-newton"``.
+    """
+    cov, warnings = covariance_from_hessian(hessian)
+    if np.all(np.isfinite(np.diag(cov))):
+        return cov, warnings, "hessian"
+    target = objective.target
+    total_err = np.hypot(target.data_err, objective.chi2_errors(theta))
+    try:
+        cov_gn = fisher_limit(objective.jacobian(theta), total_err, target.weights)
+    except np.linalg.LinAlgError:
+        return cov, warnings, "hessian"
+    if not np.all(np.isfinite(cov_gn)) or np.any(np.linalg.eigvalsh(0.5 * (cov_gn + cov_gn.T)) <= 0):
+        return cov, warnings, "hessian"
+    eigenvalues = np.linalg.eigvalsh(0.5 * (hessian + hessian.T))
+    return cov_gn, [f"the chi2 Hessian at the minimum is not positive definite (eigenvalues "
+                    f"{np.round(eigenvalues, 6).tolist()}): the errors come from the Gauss-Newton curvature "
+                    "2 J^T W J (the chi2's expected curvature) instead; compare them with the chi2 scans and the "
+                    "sandwich errors"], "gauss-newton"
 
 
 def sandwich_errors(objective: ReweightedObjective, theta: np.ndarray) -> dict[str, list[list[float]]]:

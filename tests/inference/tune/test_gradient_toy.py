@@ -10,6 +10,7 @@ import torch
 
 from mlhad.inference.objective import chi2
 from mlhad.inference.tune import GradientSettings, ReweightedObjective, at_reference, fit_gradient, pulls
+from mlhad.inference.tune.gradient import final_covariance
 from mlhad.inference.tune.toy import TOY_DEFAULT
 
 N_DATA = 20_000   # pseudo-data events (as conftest.N_DATA)
@@ -113,6 +114,29 @@ def test_errors_match_the_textbook(toy_problem):
     assert err["toy:mu"] == pytest.approx(1.0 * f, rel=0.15)
     assert err["toy:width"] == pytest.approx(1.0 / math.sqrt(2) * f, rel=0.15)
     assert err["toy:rate"] == pytest.approx(math.sqrt(6.1) * f, rel=0.15)
+
+
+def test_indefinite_hessian_falls_back_to_the_gauss_newton_covariance(toy_problem):
+    """At the minimum both curvatures agree; an indefinite Hessian gives the Gauss-Newton errors, with a warning.
+
+    Gauss-Newton, 2 J^T W J, is the chi2's expected curvature, so at a good minimum of
+    the toy its errors agree with 2 H^-1 and with the textbook width sqrt(1/N_data + 1/N_mc)
+    (within the same 15 % as test_errors_match_the_textbook).
+    """
+    truth = {"toy:mu": 0.05, "toy:width": 1.0, "toy:rate": 6.1}
+    sim, target, space = toy_problem(truth, seed=11)
+    obj = ReweightedObjective(sim.run(truth, N_BASE, 12, label="base"), target, space)
+    theta = np.array([truth[n] for n in space.names])
+    hess = obj.hessian(theta)
+    cov_h, warn_h, source_h = final_covariance(obj, theta, hess)
+    assert (source_h, warn_h) == ("hessian", [])
+    flipped = hess - 2.0 * np.max(np.linalg.eigvalsh(hess)) * np.outer([1.0, 0, 0], [1.0, 0, 0])
+    cov_gn, warn_gn, source_gn = final_covariance(obj, theta, flipped)
+    assert source_gn == "gauss-newton" and "not positive definite" in warn_gn[0]
+    assert np.all(np.linalg.eigvalsh(cov_gn) > 0)
+    np.testing.assert_allclose(np.sqrt(np.diag(cov_gn)), np.sqrt(np.diag(cov_h)), rtol=0.15)
+    f = math.sqrt(1 / N_DATA + 1 / N_BASE)
+    assert math.sqrt(cov_gn[0, 0]) == pytest.approx(1.0 * f, rel=0.15)   # sigma(mu) = width x f
 
 
 @pytest.mark.slow
