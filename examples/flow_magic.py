@@ -3,15 +3,16 @@
 1. Pythia ``string`` samples: A and B at the base point (aLund 0.68, bLund 0.98), and a
    target at (aLund, bLund) = (0.5, 1.2).
 2. Train a BreakFlow on A's string breaks with four mT2 windows held out; test its z
-   in those windows against B, with A's own held-out breaks as the statistical floor.
+   in those windows against B, with A's own held-out breaks as the statistical floor,
+   and its pair pT (mean pT^2, tails) against B's.
 3. Fragment strings with the flow and compare the event observables with B (and, as a
    baseline, the torch sampler with the exact Lund function, same number of chains).
 4. MAGIC: fine-tune the flow so its chains match the target's event observables;
    score before/after on fresh chains, and measure how far the flow's z density is
    from the target's Lund function before/after (KL, and W1 in the mT2 windows).
 
-    python examples/flow_magic.py --out runs/flow_magic            # docs figures (~30 min, 2 busy cores)
-    python examples/flow_magic.py --out /tmp/fm --quick             # small (~5 min)
+    python examples/flow_magic.py --out runs/flow_magic    # docs figures (8 min at load 5, samples reused)
+    python examples/flow_magic.py --out /tmp/fm --quick     # small smoke run (~5 min)
 
 Pythia samples already in ``--out`` (pythia_base_a, pythia_base_b, pythia_target; e.g.
 symlinks to earlier runs with the same settings) are reused. Everything lands in
@@ -45,7 +46,7 @@ PROFILES = {
     "full": dict(n_base=200_000, n_target=100_000, max_breaks=600_000, epochs=8, n_chains=20_000,
                  magic_chains=3_000, magic_steps=30, magic_lr=5e-4, eval_chains=20_000),
     "quick": dict(n_base=20_000, n_target=20_000, max_breaks=100_000, epochs=3, n_chains=10_000,
-                  magic_chains=2_000, magic_steps=10, magic_lr=1e-3, eval_chains=5_000),
+                  magic_chains=2_000, magic_steps=20, magic_lr=5e-4, eval_chains=5_000),
 }
 FLOW = FlowConfig(n_layers=2, hidden=32, n_blocks=1, n_bins=12, pt_layers=2)
 
@@ -94,6 +95,7 @@ def main() -> None:
         "profile": p,
         "flow_config": FLOW.to_dict(),
         "z_windows": train_report["windows"],
+        "pt_vs_pythia": train_report["pt"],
         "flow_chains_vs_pythia": {"chi2": sample_report["chi2_vs_reference"], "n_bins": sample_report["n_bins"],
                                   "p_value": sample_report["p_value_vs_reference"],
                                   "mean_n_hadrons": sample_report["mean_n_hadrons"],

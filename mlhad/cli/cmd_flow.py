@@ -45,6 +45,8 @@ def register(parser: argparse.ArgumentParser) -> None:
     t.add_argument("--bins", type=int, default=10)
     t.add_argument("--context", nargs="+", default=["mT2"], help="conditioning features (mT2 rank from_pos)")
     t.add_argument("--no-pt-flow", action="store_true", help="do not model the pair pT (use Gaussian pT)")
+    t.add_argument("--pt-model", choices=("radial", "xy"), default="radial",
+                   help="pair-pT flow: isotropic 1D flow of log pT^2 (default) or a 2D flow of (px, py)")
     t.add_argument("--epochs", type=int, default=30)
     t.add_argument("--batch-size", type=int, default=4096)
     t.add_argument("--lr", type=float, default=2e-3)
@@ -100,7 +102,8 @@ def run(args: argparse.Namespace) -> int:
 
     if args.flow_step == "train":
         flow_config = FlowConfig(context=tuple(args.context), transform=args.transform, n_layers=args.layers,
-                                 hidden=args.hidden, n_bins=args.bins, pt_flow=not args.no_pt_flow)
+                                 hidden=args.hidden, n_bins=args.bins, pt_flow=not args.no_pt_flow,
+                                 pt_model=args.pt_model)
         train_config = TrainConfig(breaks=args.breaks, epochs=args.epochs, batch_size=args.batch_size,
                                    lr=args.lr, max_breaks=args.max_breaks, seed=args.seed)
         windows = tuple(args.holdout) if args.holdout else DEFAULT_WINDOWS

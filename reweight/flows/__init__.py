@@ -12,7 +12,7 @@ What to use when:
 - :func:`fragment_with_flow` -- whole chains with the flow as z (and pT) sampler.
 - :func:`build_targets` + :func:`magic` -- fine-tune the flow so chains match
   macroscopic target distributions (a sample or binned histograms).
-- :func:`z_window_metrics`, :func:`kl_to_lund`, :func:`unweighted_chi2` -- validation.
+- :func:`z_window_metrics`, :func:`kl_to_lund`, :func:`pt_metrics`, :func:`unweighted_chi2` -- validation.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from .checkpoint import load_flow, read_flow_info, save_flow
 from .config import CONTEXT_FEATURES, FlowConfig, MagicConfig, TrainConfig
 from .data import break_table, read_events
 from .distance import BinnedTarget, chi2_distance, load_targets, make_edges, save_targets
-from .evaluate import DEFAULT_WINDOWS, in_windows, kl_to_lund, z_window_metrics
+from .evaluate import DEFAULT_WINDOWS, in_windows, kl_to_lund, pt_metrics, z_window_metrics
 from .magic import build_targets, chain_log_weights, effective_fraction, magic, make_batch, unweighted_chi2
 from .model import BreakFlow
 from .observables import OBSERVABLES, compute_observables
@@ -57,6 +57,7 @@ __all__ = [
     "compute_observables",
     "z_window_metrics",
     "kl_to_lund",
+    "pt_metrics",
     "in_windows",
     "DEFAULT_WINDOWS",
 ]

@@ -93,8 +93,10 @@ def load_flow(path: str | Path, *, config: FlowConfig | None = None) -> BreakFlo
             dict does not fit the saved config (message names the differing keys).
     """
     doc = read_flow_info(path)
+    # Flows saved before FlowConfig.pt_model existed all have the 2D (px, py) pT flow.
+    config_doc = {"pt_model": "xy", **doc["config"]} if isinstance(doc.get("config"), dict) else doc.get("config")
     try:
-        saved = FlowConfig.from_dict(doc["config"])
+        saved = FlowConfig.from_dict(config_doc)
     except (ConfigError, TypeError) as err:
         raise CheckpointMismatchError(f"the config saved in {path} is not a valid FlowConfig: {err}") from err
     if config is not None and config != saved:

@@ -4,7 +4,9 @@
 
 - z | context: a conditional flow on y = standardised logit(z) (nflows MADE-based
   rational-quadratic splines, ``"rqs"``, or affine MAF layers, ``"maf"``);
-- (px_new, py_new): an unconditional 2D flow of the new pair's transverse momentum.
+- (px_new, py_new): the new pair's transverse momentum, either isotropic (``"radial"``:
+  a 1D flow of log pT^2 and a uniform azimuth, Pythia's law for the pion string) or a
+  general 2D flow (``"xy"``, the only model of flows saved before ``pt_model`` existed).
 
 A state dict only loads into a model built from an equal ``FlowConfig``.
 """
@@ -17,11 +19,12 @@ from typing import Any
 
 from mlhad.exceptions import ConfigError
 
-__all__ = ["FlowConfig", "TrainConfig", "MagicConfig", "CONTEXT_FEATURES", "TRANSFORMS"]
+__all__ = ["FlowConfig", "TrainConfig", "MagicConfig", "CONTEXT_FEATURES", "TRANSFORMS", "PT_MODELS"]
 
 #: Conditioning features the z flow may use (names of the chain's state dict).
 CONTEXT_FEATURES = ("mT2", "rank", "from_pos")
 TRANSFORMS = ("rqs", "maf")
+PT_MODELS = ("radial", "xy")
 
 
 def _positive_int(owner: str, name: str, value: Any) -> None:
@@ -73,7 +76,12 @@ class FlowConfig(_Dict):
         n_bins: spline bins (``"rqs"`` only).
         tail_bound: splines act on [-B, B] of the standardised logit; linear outside.
         pt_flow: also model (px_new, py_new) with a flow (else a chain needs a pT model).
-        pt_layers: transforms of the 2D pT flow.
+        pt_model: ``"radial"`` (default): p(px, py) = p(log pT^2) / (pi pT^2), a 1D flow
+            of log pT^2 with a uniform azimuth, exactly isotropic as Pythia's
+            ``StringPT`` (Gaussian components, 1% at twice the width); ``"xy"``: a 2D
+            autoregressive flow of (px, py), which learned too narrow a pT with too
+            light tails (docs/flows.md).
+        pt_layers: transforms of the pT flow.
     """
 
     context: tuple[str, ...] = ("mT2",)
@@ -84,6 +92,7 @@ class FlowConfig(_Dict):
     n_bins: int = 10
     tail_bound: float = 5.0
     pt_flow: bool = True
+    pt_model: str = "radial"
     pt_layers: int = 2
 
     def __post_init__(self) -> None:
@@ -96,6 +105,8 @@ class FlowConfig(_Dict):
             )
         if self.transform not in TRANSFORMS:
             raise ConfigError(f"FlowConfig.transform must be one of {TRANSFORMS}, got {self.transform!r}")
+        if self.pt_model not in PT_MODELS:
+            raise ConfigError(f"FlowConfig.pt_model must be one of {PT_MODELS}, got {self.pt_model!r}")
         for name in ("n_layers", "hidden", "n_blocks", "n_bins", "pt_layers"):
             _positive_int("FlowConfig", name, getattr(self, name))
         _positive_float("FlowConfig", "tail_bound", self.tail_bound)
@@ -106,15 +117,17 @@ class TrainConfig(_Dict):
     """Maximum-likelihood training of a break flow.
 
     Attributes:
-        breaks: ``"all"`` (every z draw, thrown-away attempts included: each is an
-            unbiased draw from the z sampler) or ``"accepted"`` (only the kept attempt;
-            biased, see docs/flows.md).
+        breaks: z is fitted on ``"all"`` (every z draw, thrown-away attempts included:
+            each is an unbiased draw from the z sampler) or ``"accepted"`` (only the
+            kept attempt; biased, see docs/flows.md). The pT flow is always fitted on
+            every draw, held-out windows included (its law does not depend on the state).
         epochs, batch_size, lr: Adam settings; the learning rate decays as a cosine.
         val_fraction: held out for early stopping on the validation NLL.
         patience: epochs without validation improvement before stopping.
-        max_breaks: use at most this many breaks (0: all).
-        holdout_mT2: [lo, hi) windows of mT2 (GeV^2) left out of training, to test how
-            the flow interpolates (see :func:`mlhad.reweight.flows.z_window_metrics`).
+        max_breaks: use at most this many draws (0: all), picked at random before the
+            windows are held out.
+        holdout_mT2: [lo, hi) windows of mT2 (GeV^2) left out of the z fit, to test how
+            the z flow interpolates (see :func:`mlhad.reweight.flows.z_window_metrics`).
         seed: seed of the split and batching.
     """
 

@@ -63,8 +63,12 @@ class BinnedTarget:
 def make_edges(values: np.ndarray, discrete: bool, n_bins: int = 20, tail: float = 1e-3) -> np.ndarray:
     """Bin edges adapted to a target distribution.
 
-    Discrete observables get unit bins centred on integers between the ``tail`` and
-    ``1 - tail`` quantiles; continuous ones get ``n_bins`` equal-probability bins.
+    Discrete observables get one bin per integer value that occurs between the ``tail``
+    and ``1 - tail`` quantiles, with edges half-way between neighbouring values (unit
+    bins for consecutive integers; a value that never occurs, e.g. an odd number of
+    charged pions from a neutral string, gets no empty bin, so a shape chi2 over the
+    bins has n_bins - 1 degrees of freedom). Continuous observables get ``n_bins``
+    equal-probability bins.
     """
     v = np.asarray(values, dtype=np.float64)
     v = v[np.isfinite(v)]
@@ -72,7 +76,11 @@ def make_edges(values: np.ndarray, discrete: bool, n_bins: int = 20, tail: float
         raise HistogramError(f"need at least 10 finite values to choose a binning, got {v.size}")
     if discrete:
         lo, hi = np.floor(np.quantile(v, tail)), np.ceil(np.quantile(v, 1.0 - tail))
-        return np.arange(lo - 0.5, hi + 1.0, 1.0)
+        k = np.unique(np.round(v))
+        k = k[(k >= lo) & (k <= hi)]
+        if k.size < 2:
+            raise HistogramError("the target values are (almost) constant; nothing to compare")
+        return np.concatenate([[k[0] - 0.5], 0.5 * (k[1:] + k[:-1]), [k[-1] + 0.5]])
     edges = np.unique(np.quantile(v, np.linspace(0.0, 1.0, n_bins + 1)))
     if edges.size < 3:
         raise HistogramError("the target values are (almost) constant; use a discrete binning")

@@ -6,6 +6,8 @@
   samples (e.g. two Pythia runs): a perfect model scores like the floor.
 - :func:`kl_to_lund`: KL(f_Lund(a, b) || p_flow) per break, averaged over the mT2 values
   of a table, estimated with exact Lund draws: E[log f - log p] with its standard error.
+- :func:`pt_metrics`: the pair pT of a pT model vs recorded breaks: mean pT^2 and tail
+  fractions, which set the hadrons' mT2 and hence the multiplicity.
 """
 
 from __future__ import annotations
@@ -18,9 +20,9 @@ import torch
 from scipy import stats
 
 from mlhad.exceptions import ModelError
-from mlhad.generators.string_sampler import ZSampler, lund_log_prob, sample_lund
+from mlhad.generators.string_sampler import PTSampler, ZSampler, lund_log_prob, sample_lund
 
-__all__ = ["in_windows", "z_window_metrics", "kl_to_lund", "DEFAULT_WINDOWS"]
+__all__ = ["in_windows", "z_window_metrics", "kl_to_lund", "pt_metrics", "DEFAULT_WINDOWS"]
 
 #: mT2 windows (GeV^2) used for held-out tests: first-rank pions (~m_pi^2 + small pT),
 #: the bulk, and the tail.
@@ -104,3 +106,31 @@ def kl_to_lund(model: ZSampler, table: Mapping[str, torch.Tensor], a: float, b: 
     z = sample_lund(m, a, b, gen)
     diff = lund_log_prob(z, m, a, b) - model.log_prob_z(z, table)
     return float(diff.mean()), float(diff.std() / np.sqrt(diff.numel()))
+
+
+@torch.no_grad()
+def pt_metrics(model: PTSampler, table: Mapping[str, torch.Tensor], *, n: int = 1_000_000,
+               tails: Sequence[float] = (0.25, 0.5, 1.0), seed: int = 0) -> dict[str, Any]:
+    """Pair pT of a pT model vs the recorded ``px_new, py_new`` of a break table.
+
+    Args:
+        model: pT model (``PTSampler``), e.g. a trained flow's ``FlowSampler``.
+        table: break table (all z draws: each carries an unbiased pair-pT draw).
+        n: draws from the model.
+        tails: pT^2 thresholds (GeV^2) of the tail fractions P(pT^2 > t).
+        seed: seed of the model's draws.
+
+    Returns:
+        ``{"model": {...}, "data": {...}}``, each with ``n``, ``mean_pt2`` and its
+        standard error ``mean_pt2_se`` (GeV^2), ``tail`` {t: fraction} and the
+        anisotropy ``cos2phi`` = <cos 2 phi> (0 for an isotropic law).
+    """
+    def summary(px: torch.Tensor, py: torch.Tensor) -> dict[str, Any]:
+        pt2 = (px * px + py * py).double()
+        return {"n": int(pt2.numel()), "mean_pt2": float(pt2.mean()),
+                "mean_pt2_se": float(pt2.std() / np.sqrt(pt2.numel())),
+                "tail": {str(t): float((pt2 > t).double().mean()) for t in tails},
+                "cos2phi": float(torch.cos(2 * torch.atan2(py, px)).mean())}
+
+    px, py = model.sample_pt(n, torch.Generator().manual_seed(seed))
+    return {"model": summary(px, py), "data": summary(table["px_new"], table["py_new"])}

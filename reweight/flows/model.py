@@ -7,6 +7,15 @@ string state, then z from f(z | mT2) with mT2 = m^2 + |pT_old + pT_new|^2. The z
 is conditioned on context features (log mT2 by default) and acts on the standardised
 logit of z, so its density in z includes the logit Jacobian and is normalised on (0, 1).
 
+The pair pT is isotropic in Pythia (``StringPT``: px, py independent Gaussians of equal
+width, a fraction at a larger width), so by default (``pt_model="radial"``) a 1D flow
+models s = log pT^2 and the azimuth is uniform:
+
+    p(px, py) = p_s(s) / (pi pT^2),      d(px) d(py) = (pT^2 / 2) ds dphi.
+
+``pt_model="xy"`` keeps a general 2D flow of (px, py) (flows saved before the radial
+model existed).
+
 Both flows are nflows ``Flow`` objects (MADE conditioners, arXiv:1705.07057; rational-
 quadratic splines, arXiv:1906.04032). Sampling draws the base noise from the caller's
 torch generator and runs the inverse transform, so results are reproducible without
@@ -81,11 +90,17 @@ class BreakFlow(nn.Module):
         self.z_flow = Flow(CompositeTransform([_layer(self.config, 1, k) for _ in range(self.config.n_layers)]),
                            StandardNormal([1]))
         self.pt_flow: Flow | None = None
-        if self.config.pt_flow:
+        if self.config.pt_flow and self.config.pt_model == "xy":
             layers: list[nn.Module] = []
             for _ in range(self.config.pt_layers):
                 layers += [_layer(self.config, 2, None), ReversePermutation(features=2)]
             self.pt_flow = Flow(CompositeTransform(layers), StandardNormal([2]))
+        elif self.config.pt_flow:
+            self.pt_flow = Flow(CompositeTransform([_layer(self.config, 1, None)
+                                                    for _ in range(self.config.pt_layers)]),
+                                StandardNormal([1]))
+            # standardisation of s = log pT^2 (pt_scale is its width)
+            self.register_buffer("pt_shift", torch.zeros((), dtype=torch.float64))
         # Preprocessing constants, fitted on training data (fit_preprocessing), saved.
         self.register_buffer("y_shift", torch.zeros((), dtype=torch.float64))
         self.register_buffer("y_scale", torch.ones((), dtype=torch.float64))
@@ -108,10 +123,24 @@ class BreakFlow(nn.Module):
             self.c_scale.copy_(feats.std(0).clamp(min=1e-3))
             self.c_min.copy_(raw.min(0).values)
             self.c_max.copy_(raw.max(0).values)
-            if px is not None and py is not None:
+            if px is not None and py is not None and self._radial:
+                s = self._log_pt2(px, py)
+                self.pt_shift.fill_(float(s.mean()))
+                self.pt_scale.fill_(float(s.std().clamp(min=1e-3)))
+            elif px is not None and py is not None:
                 pt = torch.cat([torch.as_tensor(px), torch.as_tensor(py)]).to(torch.float64)
                 self.pt_scale.fill_(float(pt.std()))
         return self
+
+    @property
+    def _radial(self) -> bool:
+        return self.pt_flow is not None and self.config.pt_model == "radial"
+
+    @staticmethod
+    def _log_pt2(px: torch.Tensor, py: torch.Tensor) -> torch.Tensor:
+        px, py = torch.as_tensor(px, dtype=torch.float64), torch.as_tensor(py, dtype=torch.float64)
+        # pT = 0 exactly has probability 0; the clamp (pT >= 1 keV) keeps logs finite.
+        return torch.log((px * px + py * py).clamp(min=1e-12))
 
     def training_range(self) -> dict[str, tuple[float, float]]:
         """Raw range of each conditioning feature seen in training."""
@@ -174,6 +203,10 @@ class BreakFlow(nn.Module):
     def log_prob_pt(self, px: torch.Tensor, py: torch.Tensor) -> torch.Tensor:
         """log p(px_new, py_new), (n,) float64, in GeV^-2."""
         flow = self._need_pt()
+        if self._radial:
+            s = self._log_pt2(px, py)
+            u = ((s - self.pt_shift.double()) / self.pt_scale.double())[:, None].to(self.y_scale.dtype)
+            return (flow.log_prob(u).double() - torch.log(self.pt_scale.double()) - s - math.log(math.pi))
         x = torch.stack([torch.as_tensor(px), torch.as_tensor(py)], 1).double() / self.pt_scale.double()
         return flow.log_prob(x.to(self.y_scale.dtype)).double() - 2.0 * torch.log(self.pt_scale.double())
 
@@ -181,6 +214,12 @@ class BreakFlow(nn.Module):
     def sample_pt(self, n: int, generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         """(px_new, py_new), each (n,) float64 GeV."""
         flow = self._need_pt()
+        if self._radial:
+            eps = torch.randn(n, 1, generator=generator, dtype=torch.float64).to(self.y_scale.dtype)
+            phi = 2.0 * math.pi * torch.rand(n, generator=generator, dtype=torch.float64)
+            u, _ = flow._transform.inverse(eps)
+            pt = torch.exp(0.5 * (u[:, 0].double() * self.pt_scale.double() + self.pt_shift.double()))
+            return pt * torch.cos(phi), pt * torch.sin(phi)
         eps = torch.randn(n, 2, generator=generator, dtype=torch.float64).to(self.y_scale.dtype)
         x, _ = flow._transform.inverse(eps)
         x = x.double() * self.pt_scale.double()

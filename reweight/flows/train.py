@@ -5,6 +5,14 @@ The loss is the mean negative log-likelihood of the breaks,
 this trains both at once. Events, not breaks, are split into training and validation
 sets (breaks of one string never straddle the split); the model with the best
 validation NLL is kept.
+
+The two terms see different breaks. z is fitted on the selected draws (every draw,
+or the kept attempts only, ``TrainConfig.breaks``) outside the held-out mT2 windows.
+The pair pT is fitted on *every* draw: Pythia draws it independently of the string
+state, so any selection that depends on the break biases it. Holding out mT2 windows,
+for instance, removes draws by |pT_old + pT_new|^2 and lowers <pT_new^2> by 1.7% on
+the preset (docs/flows.md), which shifts the multiplicity of chains sampled with the
+flow; keeping only the kept attempts lowers it by 1.4%.
 """
 
 from __future__ import annotations
@@ -25,9 +33,18 @@ from .model import BreakFlow
 __all__ = ["train_flow", "break_nll"]
 
 
+def _z_rows(batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    return batch if "fit_z" not in batch else {k: v[batch["fit_z"]] for k, v in batch.items()}
+
+
 def break_nll(flow: BreakFlow, batch: dict[str, torch.Tensor]) -> torch.Tensor:
-    """Mean NLL (nats per break) of a batch: z part plus, if modelled, the pT part."""
-    nll = -flow.log_prob_z(batch["z"], batch, check_range=False).mean()
+    """Mean NLL (nats per break) of a batch: z part plus, if modelled, the pT part.
+
+    If the batch has a boolean ``fit_z`` column, the z part runs over those rows only
+    and the pT part over all rows (see the module docstring).
+    """
+    zb = _z_rows(batch)
+    nll = -flow.log_prob_z(zb["z"], zb, check_range=False).mean() if zb["z"].numel() else batch["z"].new_zeros(())
     if flow.pt_flow is not None:
         nll = nll - flow.log_prob_pt(batch["px_new"], batch["py_new"]).mean()
     return nll
@@ -35,12 +52,15 @@ def break_nll(flow: BreakFlow, batch: dict[str, torch.Tensor]) -> torch.Tensor:
 
 def _split(table: dict[str, torch.Tensor], config: TrainConfig, gen: torch.Generator
            ) -> tuple[dict[str, torch.Tensor], dict[str, torch.Tensor]]:
-    keep = torch.ones_like(table["z"], dtype=torch.bool)
+    fit_z = torch.ones_like(table["z"], dtype=torch.bool)
     if config.breaks == "accepted":
-        keep &= table["accepted"]
+        fit_z &= table["accepted"]
     for lo, hi in config.holdout_mT2:
-        keep &= ~((table["mT2"] >= lo) & (table["mT2"] < hi))
-    table = {k: v[keep] for k, v in table.items()}
+        fit_z &= ~((table["mT2"] >= lo) & (table["mT2"] < hi))
+    table = {**table, "fit_z": fit_z}
+    if not bool(fit_z.any()):
+        raise ModelError(f"no breaks left to fit z: breaks={config.breaks!r} and the held-out mT2 windows "
+                         f"{config.holdout_mT2} remove all {fit_z.numel()}")
     n = table["z"].numel()
     if config.max_breaks and n > config.max_breaks:
         pick = torch.randperm(n, generator=gen)[: config.max_breaks].sort().values
@@ -82,17 +102,20 @@ def train_flow(
     Returns:
         ``(flow, history)``: the flow (best validation epoch) and a dict with
         per-epoch ``train_nll``/``val_nll`` (nats per break), ``best_epoch``,
-        ``n_train``/``n_val`` breaks and ``seconds``.
+        ``n_train``/``n_val`` (breaks fitted for z), ``n_train_pt``/``n_val_pt`` (all
+        draws, fitted for pT) and ``seconds``.
     """
     config = TrainConfig() if config is None else config
     gen = torch.Generator().manual_seed(config.seed)
     train, val = _split(table, config, gen)
-    flow.fit_preprocessing(train["z"], train, train["px_new"], train["py_new"])
+    train_z = _z_rows(train)
+    flow.fit_preprocessing(train_z["z"], train_z, train["px_new"], train["py_new"])
     opt = torch.optim.Adam(flow.parameters(), lr=config.lr)
     n = train["z"].numel()
     n_batches = math.ceil(n / config.batch_size)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=config.epochs * n_batches)
-    history: dict[str, Any] = {"train_nll": [], "val_nll": [], "n_train": n, "n_val": val["z"].numel(),
+    history: dict[str, Any] = {"train_nll": [], "val_nll": [], "n_train": int(train["fit_z"].sum()),
+                               "n_val": int(val["fit_z"].sum()), "n_train_pt": n, "n_val_pt": val["z"].numel(),
                                "breaks": config.breaks}
     best = (math.inf, -1, copy.deepcopy(flow.state_dict()))
     start = time.perf_counter()

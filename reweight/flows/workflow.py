@@ -22,7 +22,7 @@ from .checkpoint import load_flow, package_versions, read_flow_info, save_flow
 from .config import FlowConfig, MagicConfig, TrainConfig
 from .data import break_table
 from .distance import BinnedTarget, load_targets
-from .evaluate import DEFAULT_WINDOWS, kl_to_lund, z_window_metrics
+from .evaluate import DEFAULT_WINDOWS, kl_to_lund, pt_metrics, z_window_metrics
 from .magic import build_targets, magic, unweighted_chi2
 from .model import BreakFlow
 from .observables import compute_observables
@@ -82,13 +82,14 @@ def train_on_sample(sample: str | Path, out: str | Path, flow_config: FlowConfig
     lund = (params.a_lund, params.b_lund)
     metrics = z_window_metrics(FlowSampler(flow), eval_table, windows, floor_table=floor, lund=lund,
                                seed=train_config.seed)
+    pt = pt_metrics(FlowSampler(flow), eval_table, seed=train_config.seed) if flow.pt_flow is not None else None
     save_flow(flow, out, metadata={"string_params": params.to_dict(), "train_config": train_config.to_dict(),
                                    "training_sample": str(sample), "training_range": flow.training_range()})
     plot_z_windows(FlowSampler(flow), eval_table, windows, out / "z_windows.png", lund=lund)
     plot_history({"train NLL": history["train_nll"], "validation NLL": history["val_nll"]},
                  out / "training.png", xlabel="epoch")
     report = {"flow_config": flow.config.to_dict(), "train_config": train_config.to_dict(),
-              "history": history, "windows": metrics, "sample": str(sample),
+              "history": history, "windows": metrics, "pt": pt, "sample": str(sample),
               "eval_sample": None if eval_sample is None else str(eval_sample)}
     write_report(report, out)
     return report

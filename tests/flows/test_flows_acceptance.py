@@ -17,6 +17,7 @@ from __future__ import annotations
 import awkward as ak
 import numpy as np
 import pytest
+import torch
 from scipy import stats
 
 from mlhad.generators.string_sampler import LundZ, StringParams, fragment
@@ -74,6 +75,26 @@ def test_held_out_z_matches_like_a_second_sample(trained):
         # interpolates well stays within 3x that (an untrained one is ~10x off).
         assert row["model"]["w1"] < 3.0 * row["floor"]["w1"] + 0.005, row
         assert row["model"]["ks_p"] > 1e-4, row
+
+
+def test_flow_pt_follows_pythias_law(trained):
+    # Pythia's StringPT: px, py ~ N(0, sigma^2 / 2) each, a fraction f of the pairs at
+    # w times the width, so r2 = pT^2 / (sigma^2 / 2) has <r2> = 2 (1 - f + f w^2) and
+    # P(r2 > k) = (1 - f) exp(-k / 2) + f exp(-k / (2 w^2)). A 2D (px, py) flow learned
+    # <r2> 2.5% low and lost the wide pairs (P(r2 > 20) 65% low), which put +0.09
+    # hadrons on the mean multiplicity of its chains (docs/flows.md).
+    p = StringParams()
+    f, w, sq2 = p.enhanced_fraction, p.enhanced_width, p.sigma**2 / 2
+    px, py = trained.sample_pt(400_000, torch.Generator().manual_seed(6))
+    r2 = ((px**2 + py**2) / sq2).numpy()
+    n_train = 6000 * 14  # ~ pT draws the flow was trained on (6000 chains, ~15 each, 10% validation)
+    law_mean = 2 * (1 - f + f * w**2)
+    # tolerance: 4 x (statistical error of the training sample + of these draws)
+    assert abs(r2.mean() - law_mean) < 4 * r2.std() * (n_train**-0.5 + r2.size**-0.5), r2.mean()
+    for k in (4.0, 12.0, 20.0):
+        law = (1 - f) * np.exp(-k / 2) + f * np.exp(-k / (2 * w**2))
+        se = np.sqrt(law * (1 - law)) * (n_train**-0.5 + r2.size**-0.5)
+        assert abs((r2 > k).mean() - law) < 4 * se, (k, (r2 > k).mean(), law)
 
 
 def test_flow_chains_reproduce_the_multiplicity(trained):

@@ -61,3 +61,30 @@ def test_bad_configs_are_rejected():
         FlowConfig(transform="glow")
     with pytest.raises(ConfigError, match=r"n_layers must be a positive integer, got 0"):
         FlowConfig(n_layers=0)
+    with pytest.raises(ConfigError, match=r"pt_model must be one of \('radial', 'xy'\), got 'polar'"):
+        FlowConfig(pt_model="polar")
+
+
+def test_flows_saved_before_pt_model_existed_load_as_xy(tmp_path, small_config, make_flow):
+    # flow.json files written before FlowConfig.pt_model have no such key; their pT flow
+    # is the 2D (px, py) one and must load as such, with identical densities.
+    flow = make_flow(small_config.replace(pt_model="xy"))
+    save_flow(flow, tmp_path / "old")
+    doc = json.loads((tmp_path / "old" / "flow.json").read_text())
+    del doc["config"]["pt_model"]
+    (tmp_path / "old" / "flow.json").write_text(json.dumps(doc))
+    back = load_flow(tmp_path / "old")
+    assert back.config.pt_model == "xy"
+    px, py = torch.tensor([0.1, -0.3]), torch.tensor([0.2, 0.05])
+    with torch.no_grad():
+        assert torch.equal(back.log_prob_pt(px, py), flow.log_prob_pt(px, py))
+    with pytest.raises(CheckpointMismatchError, match=r"differing keys \(saved, requested\): \{'pt_model': \('xy', 'radial'\)\}"):
+        load_flow(tmp_path / "old", config=small_config)
+
+
+def test_radial_and_xy_state_dicts_do_not_mix(small_config):
+    radial, xy = BreakFlow(small_config), BreakFlow(small_config.replace(pt_model="xy"))
+    with pytest.raises(CheckpointMismatchError, match=r"unexpected: pt_shift.*shape differs: pt_flow"):
+        xy.load_state_dict(radial.state_dict())
+    with pytest.raises(CheckpointMismatchError, match=r"missing: pt_shift"):
+        radial.load_state_dict(xy.state_dict())

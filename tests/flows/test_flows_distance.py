@@ -44,6 +44,9 @@ def test_gradient_through_weights_matches_finite_differences():
 def test_edges_under_and_overflow():
     v = np.arange(100, dtype=float) % 7
     assert make_edges(v, discrete=True).tolist() == [-0.5, 0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5]
+    # Only even values (charged pions of a neutral string): no empty odd bins, whose
+    # zero chi2 terms would otherwise be counted as degrees of freedom.
+    assert make_edges(2 * v, discrete=True).tolist() == [-0.5, 1, 3, 5, 7, 9, 11, 12.5]
     edges = make_edges(np.linspace(0, 1, 1000), discrete=False, n_bins=4)
     assert edges == pytest.approx([0, 0.25, 0.5, 0.75, 1.0])
     assert bin_index(np.array([-5.0, 0.1, 9.0]), edges).tolist() == [0, 0, 3]  # clipped into end bins
