@@ -60,9 +60,12 @@ def prior_acceptance(estimator: TrainedEstimator, summary: np.ndarray, lower: np
     A posterior network only learns where the training simulations were; a summary
     outside their range (data no point in the box describes) makes it extrapolate, most
     of its mass leaves the box and rejection sampling stalls. Checked before sampling.
-    Non-amortised posteriors (MCMC) never leave the box: 1.0.
+    An unbounded NPE (:mod:`.unbounded`) cannot leave the box and its sampling cannot stall
+    (1.0): for such data its posterior piles up on the faces, which :func:`.infer.infer`
+    reports through the chi2 fit's warning that it ends on the limits, and the predictive
+    check through its p-value. Non-amortised posteriors (MCMC) never leave the box: 1.0.
     """
-    if not estimator.amortised:
+    if not estimator.amortised or estimator.settings.resolved_unbounded:
         return 1.0
     x = _as_x(summary)
     members = getattr(estimator.posterior, "posteriors", [estimator.posterior])    # an ensemble: every member
