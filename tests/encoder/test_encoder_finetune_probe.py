@@ -94,3 +94,62 @@ def test_rank_sum_auc_equals_the_roc_integral_with_ties():
     assert auc(y, -s) == pytest.approx(1 - auc(y, s), abs=1e-12)
     with pytest.raises(ModelError, match="an AUC needs both labels"):
         auc(np.zeros(4), np.arange(4.0))
+
+
+def test_probe_head_starts_exactly_at_the_linear_probe(tiny_model, event_factory, axes_factory):
+    from mlhad.encoder.batching import make_batch
+
+    train, y_train = _two_points(event_factory, axes_factory, 60, seed=50)
+    test, _ = _two_points(event_factory, axes_factory, 30, seed=60)
+    # Zero learning rates: AdamW moves nothing, so the classifier is its initial state.
+    clf = finetune(tiny_model, train, y_train, head="probe", lr=0.0, head_lr=0.0, epochs=1, progress=False)
+
+    def frozen(flat):
+        b = make_batch(flat, np.arange(flat.n_events))  # one padded batch, events in order
+        with torch.inference_mode():
+            return tiny_model(b.features, b.mask, b.globals).event.numpy()
+
+    expected = linear_probe(frozen(train), y_train, frozen(test))
+    # The same standardisation + logistic regression, folded into one linear layer:
+    # equal up to float32 rounding of the folded weights.
+    np.testing.assert_allclose(predict(clf, test), expected, atol=2e-5)
+
+
+def test_validation_returns_the_state_of_lowest_held_out_loss(tiny_model, event_factory, axes_factory):
+    from mlhad.encoder.finetune import _loss
+
+    train, y_train = _two_points(event_factory, axes_factory, 30, seed=70)
+    val, y_val = _two_points(event_factory, axes_factory, 20, seed=80)
+    # A learning rate far too high for the encoder: later states get worse, so the
+    # returned one must be the best check, not the last.
+    clf = finetune(tiny_model, train, y_train, head="probe", lr=0.3, head_lr=0.3, epochs=2, batch_size=16,
+                   validation=(val, y_val), eval_every=30, progress=False)
+    losses = [loss for _, loss in clf.history]
+    seen = [n for n, _ in clf.history]
+    # Before training, every >= 30 events (after whole batches), and at the end of the 2 x 60 events.
+    assert seen[0] == 0 and seen[-1] == 120 and len(seen) >= 4 and all(np.diff(seen) > 0), seen
+    assert losses[-1] > min(losses), "the lr is meant to spoil the last state"
+    w = np.ones(val.n_events, dtype=np.float32)
+    assert _loss(clf, val, y_val.astype(np.float32), w) == pytest.approx(min(losses), rel=1e-9)
+
+
+def test_layer_decay_groups_hold_every_parameter_once(tiny_model):
+    from mlhad.encoder.finetune import encoder_param_groups
+
+    groups = encoder_param_groups(tiny_model, 1e-3, layer_decay=0.5)
+    ids = [id(p) for g in groups for p in g["params"]]
+    assert len(ids) == len(set(ids)) == len(list(tiny_model.parameters()))
+    n_blocks = len(tiny_model.blocks)
+    assert [g["lr"] for g in groups] == pytest.approx([1e-3 * 0.5**i for i in range(n_blocks + 1)])
+    assert any(p is tiny_model.blocks[-1].qkv.weight for p in groups[0]["params"])
+    assert any(p is tiny_model.particle_embed[0].weight for p in groups[-1]["params"])
+    with pytest.raises(ModelError, match="layer_decay must lie in"):
+        encoder_param_groups(tiny_model, 1e-3, layer_decay=0.0)
+
+
+def test_finetune_option_errors(tiny_model, event_factory, axes_factory):
+    train, y = _two_points(event_factory, axes_factory, 5, seed=90)
+    with pytest.raises(ModelError, match="head must be one of"):
+        finetune(tiny_model, train, y, head="transformer", progress=False)
+    with pytest.raises(ModelError, match="eval_every needs validation events"):
+        finetune(tiny_model, train, y, eval_every=10, progress=False)
