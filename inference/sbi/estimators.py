@@ -72,11 +72,11 @@ class EstimatorSettings:
         unbounded: NPE only: learn the posterior of ``u = Phi^-1((theta - lo) / (hi - lo))``
             per parameter (``link="probit"``; ``"logit"`` uses the logistic map) instead of
             ``theta`` (:mod:`.unbounded`): a posterior cut by a face of the prior box becomes a
-            smooth tail for the flow and no sample leaks out of the box. ``None`` (default):
-            off (measured on the toy: calibrated in two seeds with batch 50, but its tails
-            reach the truncated box; docs/sbi.md, "Calibration of the estimator"); True
-            with the MDN uses sbi's own logit map; NLE and NRE posteriors are sampled by MCMC, which sbi already
-            runs in an unbounded space.
+            smooth tail for the flow and no sample leaks out of the box. Off by default
+            (measured on the toy: calibrated in two seeds with batch 50, but its tails reach
+            the truncated box; docs/sbi.md, "Calibration of the estimator"); with the MDN it
+            uses sbi's own logit map. NLE and NRE posteriors are sampled by MCMC, which sbi
+            already runs in an unbounded space.
         link: ``"probit"`` or ``"logit"``, the map of ``unbounded``.
     """
 
@@ -93,7 +93,7 @@ class EstimatorSettings:
     mcmc_chains: int = 20
     mcmc_warmup: int = 100
     ensemble: int = 1
-    unbounded: bool | None = None
+    unbounded: bool = False
     link: str = "probit"
 
     def __post_init__(self) -> None:
@@ -120,8 +120,8 @@ class EstimatorSettings:
                                  "member by MCMC; use ensemble=1, or NPE")
         if self.ensemble > 20:
             raise InferenceError(f"ensemble = {self.ensemble} members: use at most 20")
-        if self.unbounded is not None and not isinstance(self.unbounded, bool):
-            raise InferenceError(f"unbounded must be True, False or None, got {self.unbounded!r}")
+        if not isinstance(self.unbounded, bool):
+            raise InferenceError(f"unbounded must be True or False, got {self.unbounded!r}")
         if self.unbounded and self.method != "npe":
             raise InferenceError(f"unbounded=True reparametrises an NPE; {self.method.upper()} samples its posterior by "
                                  "MCMC, which already runs in an unbounded space: leave unbounded unset")
@@ -137,17 +137,13 @@ class EstimatorSettings:
         return self.model or {"npe": "nsf", "nle": "maf", "nre": "resnet"}[self.method]
 
     @property
-    def resolved_unbounded(self) -> bool:
-        return bool(self.unbounded)
-
-    @property
     def resolved_batch_size(self) -> int:
         if self.batch_size is not None:
             return self.batch_size
-        return 50 if self.resolved_unbounded else 200
+        return 50 if self.unbounded else 200
 
     def to_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "resolved_model": self.resolved_model, "resolved_unbounded": self.resolved_unbounded,
+        return {**asdict(self), "resolved_model": self.resolved_model,
                 "resolved_batch_size": self.resolved_batch_size}
 
 
@@ -273,14 +269,14 @@ def _builder(settings: EstimatorSettings, x_dim: int, theta_dim: int, prior=None
     if settings.model is None and model == "maf" and theta_dim == 1:
         model = "nsf"      # a 1D MAF is a Gaussian (sbi warns); the spline flow is not
     if settings.method == "npe":
-        if settings.resolved_unbounded and model == "mdn":     # sbi's MDN has the logit map built in
+        if settings.unbounded and model == "mdn":     # sbi's MDN has the logit map built in
             return nets.posterior_nn(model=model, hidden_features=settings.hidden_features, embedding_net=embedding,
                                      z_score_theta="transform_to_unconstrained", x_dist=prior)
         from .unbounded import unbounded_builder   # imports nflows: only when a network is built
 
         build = nets.posterior_nn(model=model, hidden_features=settings.hidden_features,
                                   num_transforms=settings.num_transforms, embedding_net=embedding)
-        return unbounded_builder(build, *_box(prior), settings.link) if settings.resolved_unbounded else build
+        return unbounded_builder(build, *_box(prior), settings.link) if settings.unbounded else build
     if settings.method == "nle":
         return nets.likelihood_nn(model=model, hidden_features=settings.hidden_features,
                                   num_transforms=settings.num_transforms)

@@ -3,12 +3,13 @@
 A uniform prior on the box ``lo <= theta <= hi`` cuts the posterior at the box faces. A
 flow over ``theta`` itself has to learn that sharp edge, and what it misses leaks out of
 the box (sbi rejects those samples, so the density inside is renormalised by a guess).
-Learning the density of ``u = logit((theta - lo) / (hi - lo))`` instead removes the edge:
+Learning the density of ``u = Phi^-1((theta - lo) / (hi - lo))`` (probit, the default; or
+the logit) instead removes the edge:
 ``u`` is unbounded, a posterior cut at a face becomes a tail of ``u``, and every sample
 mapped back lands inside the box. Densities carry the Jacobian,
 
-    log q(theta | x) = log q_u(u(theta) | x) + sum_i log du_i/dtheta_i,
-    du/dtheta = 1 / ((hi - lo) p (1 - p)),   p = (theta - lo) / (hi - lo),
+    log q(theta | x) = log q_u(u(theta) | x) + sum_i log du_i/dtheta_i,   p = (theta - lo) / (hi - lo),
+    probit: du/dtheta = 1 / ((hi - lo) phi(u)),   logit: du/dtheta = 1 / ((hi - lo) p (1 - p)),
 
 so the estimator is an ordinary conditional density on the box that sbi's posterior,
 MAP and ensemble code use unchanged. For nflows models (``maf``, ``nsf``...) the map is
@@ -29,21 +30,24 @@ from torch.nn import functional as F
 
 __all__ = ["BoxToReals", "unbounded_builder"]
 
-#: ``p = (theta - lo) / (hi - lo)`` is clipped to ``[EPS, 1 - EPS]`` before the logit, so that
+#: ``p = (theta - lo) / (hi - lo)`` is clipped to ``[EPS, 1 - EPS]`` before the link, so that
 #: points on (or, for sbi's masked evaluations, outside) a face give finite numbers.
 EPS = 1e-6
 _HALF_LOG_2PI = 0.5 * math.log(2 * math.pi)
 
 
 class BoxToReals(Transform):
-    """nflows transform ``theta (N, d)`` in the box -> ``u = logit((theta - lo) / (hi - lo))``.
+    """nflows transform ``theta (N, d)`` in the box -> ``u = link((theta - lo) / (hi - lo))``, probit or logit.
 
     ``forward`` returns ``(u, log|det du/dtheta|)``, ``inverse`` ``(theta, log|det dtheta/du|)``.
 
-    >>> t = BoxToReals(torch.tensor([0.0]), torch.tensor([2.0]))
+    >>> t = BoxToReals(torch.tensor([0.0]), torch.tensor([2.0]), link="logit")
     >>> u, logdet = t(torch.tensor([[1.0]]))
     >>> float(u[0, 0]), round(float(logdet[0]), 4)       # midpoint: u = 0, du/dtheta = 1/(2 * 0.25)
     (0.0, 0.6931)
+    >>> u, logdet = BoxToReals(torch.tensor([0.0]), torch.tensor([2.0]))(torch.tensor([[1.0]]))
+    >>> abs(float(u[0, 0])), round(float(logdet[0]), 4)  # probit: du/dtheta = 1/(2 phi(0))
+    (0.0, 0.2258)
     """
 
     def __init__(self, lower: torch.Tensor, upper: torch.Tensor, link: str = "probit") -> None:
@@ -57,13 +61,12 @@ class BoxToReals(Transform):
         self.register_buffer("width", upper - lower)
 
     def forward(self, inputs: torch.Tensor, context: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        p = ((inputs - self.lower) / self.width).clamp(EPS, 1.0 - EPS)
         if self.link == "probit":
-            p = ((inputs - self.lower) / self.width).clamp(EPS, 1.0 - EPS)
             q = ((self.lower + self.width - inputs) / self.width).clamp(EPS, 1.0 - EPS)
             u = torch.where(p < 0.5, torch.special.ndtri(p), -torch.special.ndtri(q))
             logdet = (0.5 * u**2 + _HALF_LOG_2PI - torch.log(self.width)).sum(dim=-1)
             return u, logdet
-        p = ((inputs - self.lower) / self.width).clamp(EPS, 1.0 - EPS)
         u = torch.log(p) - torch.log1p(-p)
         logdet = -(torch.log(self.width) + torch.log(p) + torch.log1p(-p)).sum(dim=-1)
         return u, logdet
