@@ -107,29 +107,39 @@ def encoder_param_groups(encoder: PETEncoder, lr: float, layer_decay: float = 1.
 
 def _probe_head(classifier: EventClassifier, flat: FlatFeatures, y: np.ndarray, w: np.ndarray, c: float) -> None:
     """Set the linear head to the linear probe of the frozen embeddings (standardised, L2 logistic)."""
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.preprocessing import StandardScaler
+    from .probe import fit_linear_probe
 
-    emb = np.zeros((flat.n_events, classifier.encoder.config.d_event), dtype=np.float64)
-    classifier.eval()
-    with torch.inference_mode():
-        for batch in iter_batches(flat, 1024, exact=True):
-            emb[batch.index] = classifier.encoder(batch.features, batch.mask, batch.globals).event.double().numpy()
-    scaler = StandardScaler().fit(emb)
-    reg = LogisticRegression(C=c, max_iter=2000, random_state=1).fit(scaler.transform(emb), y, sample_weight=w)
+    emb = _forward_all(classifier.encoder, flat, classifier.encoder.config.d_event,
+                       lambda out: out.event).astype(np.float64)
+    (_, scaler), (_, reg) = fit_linear_probe(emb, y, c=c, sample_weight=w).steps
     weight = reg.coef_[0] / scaler.scale_
     with torch.no_grad():
         classifier.head.weight.copy_(torch.as_tensor(weight, dtype=torch.float32)[None])
         classifier.head.bias.fill_(float(reg.intercept_[0] - np.sum(weight * scaler.mean_)))
 
 
+def _forward_all(module: nn.Module, flat: FlatFeatures, width: int | None, pick, *, batch_size: int = 1024
+                 ) -> np.ndarray:
+    """``pick(module(batch))`` for every event of ``flat`` in eval mode, in the order of ``flat``.
+
+    ``width``: columns of the result (None: one value per event). The module's
+    training mode is restored afterwards.
+    """
+    out = np.zeros(flat.n_events if width is None else (flat.n_events, width), dtype=np.float64)
+    was_training = module.training
+    module.eval()
+    try:
+        with torch.inference_mode():
+            for batch in iter_batches(flat, batch_size, exact=True):
+                out[batch.index] = pick(module(batch.features, batch.mask, batch.globals)).double().numpy()
+    finally:
+        module.train(was_training)
+    return out
+
+
 def _loss(classifier: EventClassifier, flat: FlatFeatures, y: np.ndarray, w: np.ndarray) -> float:
-    """Weighted mean binary cross entropy of the classifier on ``flat`` (eval mode)."""
-    logits = np.zeros(flat.n_events)
-    classifier.eval()
-    with torch.inference_mode():
-        for batch in iter_batches(flat, 1024, exact=True):
-            logits[batch.index] = classifier(batch.features, batch.mask, batch.globals).double().numpy()
+    """Weighted mean binary cross entropy of the classifier on ``flat``."""
+    logits = _forward_all(classifier, flat, None, lambda out: out)
     per_event = np.logaddexp(0.0, logits) - y * logits
     return float(np.sum(w * per_event) / np.sum(w))
 
@@ -207,9 +217,9 @@ def finetune(
             best = (clf.history[0][1], copy.deepcopy(clf.state_dict()))
         seen, next_check = 0, every
         with progress_bar(total=total, desc="finetune", unit="step", disable=not progress) as bar:
+            clf.train()       # the held-out checks (_loss) restore the training mode
             for _ in range(epochs):
                 for batch in iter_batches(flat, batch_size, rng=rng):
-                    clf.train()
                     logits = clf(batch.features, batch.mask, batch.globals)
                     target = torch.from_numpy(y[batch.index])
                     loss = F.binary_cross_entropy_with_logits(logits, target, weight=torch.from_numpy(w[batch.index]))
@@ -233,13 +243,4 @@ def finetune(
 
 def predict(classifier: EventClassifier, flat: FlatFeatures, *, batch_size: int = 1024) -> np.ndarray:
     """``(n_events,)`` probabilities of label 1, in the order of ``flat``."""
-    out = np.zeros(flat.n_events, dtype=np.float64)
-    was_training = classifier.training
-    classifier.eval()
-    try:
-        with torch.inference_mode():
-            for batch in iter_batches(flat, batch_size, exact=True):
-                out[batch.index] = torch.sigmoid(classifier(batch.features, batch.mask, batch.globals)).double().numpy()
-    finally:
-        classifier.train(was_training)
-    return out
+    return _forward_all(classifier, flat, None, torch.sigmoid, batch_size=batch_size)

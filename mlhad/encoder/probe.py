@@ -19,7 +19,7 @@ import numpy as np
 
 from mlhad.exceptions import ModelError
 
-__all__ = ["BASELINE_SHAPES", "BASELINE_MULTIPLICITIES", "baseline_observables", "linear_probe", "AUCSummary",
+__all__ = ["BASELINE_SHAPES", "BASELINE_MULTIPLICITIES", "baseline_observables", "linear_probe", "fit_linear_probe", "AUCSummary",
            "auc", "compare_aucs"]
 
 #: Event shapes of the charged particles (as the ALEPH/DELPHI analyses), names of
@@ -52,6 +52,31 @@ def baseline_observables(events, *, beam_energy: float = 45.6) -> np.ndarray:
     return np.nan_to_num(np.stack(columns, axis=1))
 
 
+def fit_linear_probe(train_x: np.ndarray, train_y: np.ndarray, *, c: float = 1.0, seed: int = 1,
+                     sample_weight: np.ndarray | None = None):
+    """Fit standardisation + L2 logistic regression; returns the scikit-learn pipeline.
+
+    Args:
+        train_x: ``(n_train, d)`` features.
+        train_y: ``(n_train,)`` 0/1 labels.
+        c: inverse L2 strength (scikit-learn's ``C``).
+        seed: solver seed.
+        sample_weight: optional ``(n_train,)`` per-event weights.
+
+    Returns:
+        A fitted ``Pipeline(StandardScaler, LogisticRegression)``.
+    """
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    if not np.isfinite(train_x).all():
+        raise ModelError(f"train_x has non-finite entries (rows {np.flatnonzero(~np.isfinite(train_x).all(1))[:5].tolist()})")
+    clf = make_pipeline(StandardScaler(), LogisticRegression(C=c, max_iter=2000, random_state=seed))
+    clf.fit(train_x, train_y, logisticregression__sample_weight=sample_weight)
+    return clf
+
+
 def linear_probe(
     train_x: np.ndarray, train_y: np.ndarray, test_x: np.ndarray, *, c: float = 1.0, seed: int = 1
 ) -> np.ndarray:
@@ -67,16 +92,9 @@ def linear_probe(
     Returns:
         ``(n_test,)`` probability of label 1.
     """
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
-
-    for name, arr in (("train_x", train_x), ("test_x", test_x)):
-        if not np.isfinite(arr).all():
-            raise ModelError(f"{name} has non-finite entries (rows {np.flatnonzero(~np.isfinite(arr).all(1))[:5].tolist()})")
-    clf = make_pipeline(StandardScaler(), LogisticRegression(C=c, max_iter=2000, random_state=seed))
-    clf.fit(train_x, train_y)
-    return clf.predict_proba(test_x)[:, 1]
+    if not np.isfinite(test_x).all():
+        raise ModelError(f"test_x has non-finite entries (rows {np.flatnonzero(~np.isfinite(test_x).all(1))[:5].tolist()})")
+    return fit_linear_probe(train_x, train_y, c=c, seed=seed).predict_proba(test_x)[:, 1]
 
 
 @dataclass(frozen=True)
