@@ -188,6 +188,11 @@ class ReweightedObjective:
         range (truncation error ~ step**2 relative; the gradient is exact to rounding),
         symmetrised.
         """
+        out = self._central_differences(lambda t: self.value_and_grad(t)[1], theta, rel_step)
+        return 0.5 * (out + out.T)
+
+    def _central_differences(self, fn, theta: np.ndarray, rel_step: float) -> np.ndarray:
+        """``(d, ...)``: row ``i`` is d fn / d theta_i by a central difference, step ``rel_step`` x range i."""
         theta = np.asarray(theta, dtype=np.float64)
         rows = []
         for i in range(self.space.dim):
@@ -195,9 +200,8 @@ class ReweightedObjective:
             up, dn = theta.copy(), theta.copy()
             up[i] += h
             dn[i] -= h
-            rows.append((self.value_and_grad(up)[1] - self.value_and_grad(dn)[1]) / (2 * h))
-        out = np.array(rows)
-        return 0.5 * (out + out.T)
+            rows.append((fn(up) - fn(dn)) / (2 * h))
+        return np.array(rows)
 
     def values(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """MC ``(values, errors)`` at the target's points, numpy."""
@@ -219,12 +223,4 @@ class ReweightedObjective:
 
     def jacobian(self, theta: np.ndarray, *, rel_step: float = 1e-4) -> np.ndarray:
         """``(n, d)`` derivatives of the MC values by central differences (step ``rel_step`` x range)."""
-        theta = np.asarray(theta, dtype=np.float64)
-        cols = []
-        for i in range(self.space.dim):
-            h = rel_step * self.space.width[i]
-            up, dn = theta.copy(), theta.copy()
-            up[i] += h
-            dn[i] -= h
-            cols.append((self.values(up)[0] - self.values(dn)[0]) / (2 * h))
-        return np.stack(cols, axis=1)
+        return self._central_differences(lambda t: self.values(t)[0], theta, rel_step).T
