@@ -47,9 +47,12 @@ class ReweightedPredictor:
     """
 
     def __init__(self, reweighter: LundReweighter, contributions: Mapping, paths: Sequence[str] | None = None) -> None:
-        if reweighter.tables.n_events != contributions.n_events:
+        n_events = getattr(reweighter, "n_events", None)  # pooled reweighters count their own events
+        if n_events is None:
+            n_events = reweighter.tables.n_events
+        if n_events != contributions.n_events:
             raise HistogramError(
-                f"the reweighter has {reweighter.tables.n_events} events but the contributions "
+                f"the reweighter has {n_events} events but the contributions "
                 f"{contributions.n_events}: build both from the same sample and chunks"
             )
         self.reweighter = reweighter

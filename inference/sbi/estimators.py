@@ -51,8 +51,9 @@ class EstimatorSettings:
         method: ``npe``, ``nle`` or ``nre``.
         model: flow for NPE/NLE (``maf``, ``nsf``, ``mdn``...) or classifier for NRE
             (``resnet``, ``mlp``); ``None`` picks ``nsf`` for NPE (measured better calibrated
-            than ``maf`` on the toy: docs/sbi.md, "Calibration of the estimator"), ``maf`` for
-            NLE (``nsf`` for one parameter: a 1D MAF is a Gaussian) and ``resnet`` for NRE.
+            than ``maf`` on the toy: docs/sbi.md, "Calibration of the estimator"; ``mdn`` for one
+            parameter: sbi's 1D NSF had 2-3 % of its mass beyond 4 posterior widths), ``maf``
+            for NLE (``nsf`` for one parameter: a 1D MAF is a Gaussian) and ``resnet`` for NRE.
         hidden_features: width of the hidden layers.
         num_transforms: flow transforms (NPE/NLE).
         embedding_dim: if > 0, a learned fully connected embedding of x (NPE/NRE) with
@@ -72,12 +73,22 @@ class EstimatorSettings:
         unbounded: NPE only: learn the posterior of ``u = Phi^-1((theta - lo) / (hi - lo))``
             per parameter (``link="probit"``; ``"logit"`` uses the logistic map) instead of
             ``theta`` (:mod:`.unbounded`): a posterior cut by a face of the prior box becomes a
-            smooth tail for the flow and no sample leaks out of the box. Off by default
-            (measured on the toy: calibrated in two seeds with batch 50, but its tails reach
-            the truncated box; docs/sbi.md, "Calibration of the estimator"); with the MDN it
-            uses sbi's own logit map. NLE and NRE posteriors are sampled by MCMC, which sbi
-            already runs in an unbounded space.
+            smooth tail for the flow and no sample leaks out of the box. ``None`` (default)
+            means True for the NPE's default model (calibrated on the toy in two seeds, and
+            its tails are lighter than those of the NSF on ``theta``: docs/sbi.md, "Calibration
+            of the estimator") and False otherwise; ``False`` gives the NSF on ``theta`` of
+            earlier versions. With the MDN it uses sbi's own logit map. NLE and NRE posteriors
+            are sampled by MCMC, which sbi already runs in an unbounded space.
         link: ``"probit"`` or ``"logit"``, the map of ``unbounded``.
+        tail_bound: half-width of the interval (in z-scored coordinates) on which each spline
+            of an NSF acts, identity outside; ``None`` means 6 for an unbounded NSF and sbi's 3
+            otherwise. With 3, the base distribution's mass beyond 3 (0.27 % per parameter) is
+            mapped to the far tails of ``u``, i.e. onto the faces of the box: the posterior tails
+            measured 10^4 times too heavy there; 6 halves that (docs/sbi.md).
+        conditional_affine: unbounded nflows NPE only: a learnt, condition-dependent shift and
+            scale of ``u`` before the splines (:class:`.unbounded.ConditionalAffine`), so that
+            they act on each posterior's own width. Lighter tails still on the toy, but not
+            better calibrated (docs/sbi.md); off by default.
     """
 
     method: str = "npe"
@@ -93,8 +104,10 @@ class EstimatorSettings:
     mcmc_chains: int = 20
     mcmc_warmup: int = 100
     ensemble: int = 1
-    unbounded: bool = False
+    unbounded: bool | None = None
     link: str = "probit"
+    tail_bound: float | None = None
+    conditional_affine: bool = False
 
     def __post_init__(self) -> None:
         if self.method not in METHODS:
@@ -120,11 +133,19 @@ class EstimatorSettings:
                                  "member by MCMC; use ensemble=1, or NPE")
         if self.ensemble > 20:
             raise InferenceError(f"ensemble = {self.ensemble} members: use at most 20")
-        if not isinstance(self.unbounded, bool):
-            raise InferenceError(f"unbounded must be True or False, got {self.unbounded!r}")
+        if self.unbounded is not None and not isinstance(self.unbounded, bool):
+            raise InferenceError(f"unbounded must be True, False or None (automatic), got {self.unbounded!r}")
         if self.unbounded and self.method != "npe":
             raise InferenceError(f"unbounded=True reparametrises an NPE; {self.method.upper()} samples its posterior by "
                                  "MCMC, which already runs in an unbounded space: leave unbounded unset")
+        if self.tail_bound is not None and (isinstance(self.tail_bound, bool)
+                                            or not isinstance(self.tail_bound, (int, float)) or self.tail_bound <= 0):
+            raise InferenceError(f"tail_bound must be a positive number or None, got {self.tail_bound!r}")
+        if not isinstance(self.conditional_affine, bool):
+            raise InferenceError(f"conditional_affine must be True or False, got {self.conditional_affine!r}")
+        if self.conditional_affine and not self.resolved_unbounded:
+            raise InferenceError("conditional_affine=True acts on the unbounded NPE's u; it needs method='npe' with "
+                                 "unbounded=True (the default for the NSF)")
         if self.link not in ("probit", "logit"):
             raise InferenceError(f"link must be 'probit' or 'logit', got {self.link!r}")
         if not 0.0 < self.learning_rate < 1.0:
@@ -137,14 +158,26 @@ class EstimatorSettings:
         return self.model or {"npe": "nsf", "nle": "maf", "nre": "resnet"}[self.method]
 
     @property
+    def resolved_unbounded(self) -> bool:
+        if self.unbounded is not None:
+            return self.unbounded
+        return self.method == "npe" and self.resolved_model == "nsf"
+
+    @property
     def resolved_batch_size(self) -> int:
         if self.batch_size is not None:
             return self.batch_size
-        return 50 if self.unbounded else 200
+        return 50 if self.resolved_unbounded else 200
+
+    @property
+    def resolved_tail_bound(self) -> float:
+        if self.tail_bound is not None:
+            return float(self.tail_bound)
+        return 6.0 if self.resolved_unbounded else 3.0
 
     def to_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "resolved_model": self.resolved_model,
-                "resolved_batch_size": self.resolved_batch_size}
+        return {**asdict(self), "resolved_model": self.resolved_model, "resolved_unbounded": self.resolved_unbounded,
+                "resolved_batch_size": self.resolved_batch_size, "resolved_tail_bound": self.resolved_tail_bound}
 
 
 class MemoryTracker:
@@ -268,18 +301,25 @@ def _builder(settings: EstimatorSettings, x_dim: int, theta_dim: int, prior=None
     model = settings.resolved_model
     if settings.model is None and model == "maf" and theta_dim == 1:
         model = "nsf"      # a 1D MAF is a Gaussian (sbi warns); the spline flow is not
+    if settings.model is None and settings.method == "npe" and theta_dim == 1:
+        model = "mdn"      # sbi's 1D NSF (a spline of the condition only): 2-3 % beyond 4 widths, docs/sbi.md
     if settings.method == "npe":
-        if settings.unbounded and model == "mdn":     # sbi's MDN has the logit map built in
+        if settings.resolved_unbounded and model == "mdn":     # sbi's MDN has the logit map built in
             return nets.posterior_nn(model=model, hidden_features=settings.hidden_features, embedding_net=embedding,
                                      z_score_theta="transform_to_unconstrained", x_dist=prior)
         from .unbounded import unbounded_builder   # imports nflows: only when a network is built
 
+        spline = {"tail_bound": settings.resolved_tail_bound} if model == "nsf" else {}
         build = nets.posterior_nn(model=model, hidden_features=settings.hidden_features,
-                                  num_transforms=settings.num_transforms, embedding_net=embedding)
-        return unbounded_builder(build, *_box(prior), settings.link) if settings.unbounded else build
+                                  num_transforms=settings.num_transforms, embedding_net=embedding, **spline)
+        if not settings.resolved_unbounded:
+            return build
+        return unbounded_builder(build, *_box(prior), settings.link, affine=settings.conditional_affine,
+                                 hidden_features=settings.hidden_features)
     if settings.method == "nle":
+        spline = {"tail_bound": settings.resolved_tail_bound} if model == "nsf" else {}
         return nets.likelihood_nn(model=model, hidden_features=settings.hidden_features,
-                                  num_transforms=settings.num_transforms)
+                                  num_transforms=settings.num_transforms, **spline)
     return nets.classifier_nn(model=model, hidden_features=settings.hidden_features, embedding_net_x=embedding)
 
 

@@ -65,7 +65,7 @@ def prior_acceptance(estimator: TrainedEstimator, summary: np.ndarray, lower: np
     reports through the chi2 fit's warning that it ends on the limits, and the predictive
     check through its p-value. Non-amortised posteriors (MCMC) never leave the box: 1.0.
     """
-    if not estimator.amortised or estimator.settings.unbounded:
+    if not estimator.amortised or estimator.settings.resolved_unbounded:
         return 1.0
     x = _as_x(summary)
     members = getattr(estimator.posterior, "posteriors", [estimator.posterior])    # an ensemble: every member

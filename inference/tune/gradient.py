@@ -55,12 +55,13 @@ from mlhad.exceptions import TuneError
 from ..objective import FitTarget, chi2
 from .covariance import prediction_covariance, sandwich_covariance
 from .errors import covariance_from_hessian, fisher_limit, scan_1d
+from .pooled import pool_runs, poolable
 from .result import RunPoint, TuneResult
 from .reweighted import ReweightedObjective
 from .simulator import SimulationRun, Simulator, at_reference
 from .space import ParameterSpace
 
-__all__ = ["GradientSettings", "InnerFit", "minimise_reweighted", "fit_gradient", "final_covariance"]
+__all__ = ["GradientSettings", "InnerFit", "minimise_reweighted", "fit_gradient", "pooled_minimum", "final_covariance"]
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,9 @@ class GradientSettings:
             fit and report its chi2 next to the reweighted prediction's
             (``extra["chi2_validation_run"]``): the check that reweighting predicted the
             tune's chi2 correctly.
+        pool_bases: once the iteration has stopped, take the final minimum, Hessian and
+            errors from all its base runs pooled by multiple importance sampling
+            (:mod:`.pooled`, step 5 of the module docstring) instead of the last base alone.
     """
 
     n_events: int = 100_000
@@ -101,6 +105,7 @@ class GradientSettings:
     converge_delta_chi2: float | None = None
     mc_errors: str = "corrected"
     validate: bool = False
+    pool_bases: bool = True
 
     def __post_init__(self) -> None:
         if not (isinstance(self.n_events, int) and self.n_events > 0):
@@ -136,37 +141,52 @@ def minimise_reweighted(objective: ReweightedObjective, x0: np.ndarray, *, min_n
                         max_iterations: int = 100) -> InnerFit:
     """Minimise a reweighted chi2 inside the limits and the region ``n_eff/N >= min_n_eff``.
 
-    Works in unit coordinates ``u in [0, 1]^d`` (see :class:`ParameterSpace`).
+    Works in unit coordinates ``u in [0, 1]^d`` (see :class:`ParameterSpace`). SLSQP can
+    end outside the region (after a long step into a place where the weights collapse and
+    the noise-corrected chi2 is meaningless); it is then restarted once from the best
+    feasible point it evaluated, and the result is always the best feasible point seen.
     """
     space = objective.space
     calls = {"n": 0}
     log_min = float(np.log(min_n_eff))
+    floor = min_n_eff * (1.0 - 1e-3)   # SLSQP meets its constraints to a tolerance
+    best: dict[str, Any] = {"chi2": np.inf, "u": None}
 
     def fun(u: np.ndarray) -> tuple[float, np.ndarray]:
         calls["n"] += 1
-        c, g, _, _ = objective.value_and_grad(space.from_unit(u))
+        c, g, n_eff, _ = objective.value_and_grad(space.from_unit(np.clip(u, 0.0, 1.0)))
+        if n_eff >= floor and c < best["chi2"]:
+            best.update(chi2=c, u=np.clip(u, 0.0, 1.0).copy())
         return c, g * space.width
 
     def con(u: np.ndarray) -> float:
-        return float(np.log(objective.value_and_grad(space.from_unit(u))[2]) - log_min)
+        return float(np.log(objective.value_and_grad(space.from_unit(np.clip(u, 0.0, 1.0)))[2]) - log_min)
 
     def con_jac(u: np.ndarray) -> np.ndarray:
-        return objective.value_and_grad(space.from_unit(u))[3] * space.width
+        return objective.value_and_grad(space.from_unit(np.clip(u, 0.0, 1.0)))[3] * space.width
+
+    def run_slsqp(start: np.ndarray) -> Any:
+        return minimize(fun, start, jac=True, method="SLSQP", bounds=[(0.0, 1.0)] * space.dim,
+                        constraints=[{"type": "ineq", "fun": con, "jac": con_jac}],
+                        options={"maxiter": max_iterations, "ftol": 1e-7})
 
     u0 = np.clip(space.to_unit(x0), 0.0, 1.0)
-    res = minimize(fun, u0, jac=True, method="SLSQP", bounds=[(0.0, 1.0)] * space.dim,
-                   constraints=[{"type": "ineq", "fun": con, "jac": con_jac}],
-                   options={"maxiter": max_iterations, "ftol": 1e-7})
+    fun(u0)
+    res = run_slsqp(u0)
+    message = str(res.message)
+    if objective.value_and_grad(space.from_unit(np.clip(res.x, 0.0, 1.0)))[2] < floor and best["u"] is not None:
+        res = run_slsqp(best["u"])
+        message = f"ended outside the n_eff region, restarted from the best feasible point: {res.message}"
     u = np.clip(res.x, 0.0, 1.0)
+    c, _, n_eff, _ = objective.value_and_grad(space.from_unit(u))
+    # the best feasible point seen if SLSQP ends worse or outside (it can stop after a bad step)
+    if best["u"] is not None and (n_eff < floor or best["chi2"] < c):
+        u = best["u"]
+        c, _, n_eff, _ = objective.value_and_grad(space.from_unit(u))
     theta = space.from_unit(u)
-    c, _, n_eff, _ = objective.value_and_grad(theta)
-    # keep the best feasible point seen if SLSQP ends worse (it can stop after a bad step)
-    c0, _, n0, _ = objective.value_and_grad(space.from_unit(u0))
-    if n0 >= min_n_eff and c0 < c:
-        theta, c, n_eff = space.from_unit(u0), c0, n0
     on_boundary = bool(n_eff <= min_n_eff * 1.02)
     return InnerFit(theta=theta, chi2=float(c), n_eff=float(n_eff), on_boundary=on_boundary,
-                    n_evaluations=calls["n"], message=str(res.message))
+                    n_evaluations=calls["n"], message=message)
 
 
 def newton_refine(objective: ReweightedObjective, theta: np.ndarray, *, steps: int, min_n_eff: float
@@ -253,6 +273,7 @@ def fit_gradient(
         n_generated += base.n_events
     _check_fixed(simulator, base, space)
     run = base
+    generated_runs = [base]
     theta = np.array(space.start, dtype=np.float64)
     steps: list[dict] = []
     warnings: list[str] = []
@@ -334,6 +355,7 @@ def fit_gradient(
             log(f"converged; n_eff/N = {fit.n_eff:.2f} < polish_n_eff = {settings.polish_n_eff} at the minimum: one "
                 "more base there for the final estimate and errors")
             run = simulator.run(space.point(theta), settings.n_events, settings.seed + k + 1, label=f"base-{k + 1}")
+            generated_runs.append(run)
             n_generated += run.n_events
             regenerated += 1
             continue
@@ -343,9 +365,16 @@ def fit_gradient(
             break
         log(f"regenerating the base at {space.point(theta)} ({settings.n_events} events)")
         run = simulator.run(space.point(theta), settings.n_events, settings.seed + k + 1, label=f"base-{k + 1}")
+        generated_runs.append(run)
         n_generated += run.n_events
         regenerated += 1
     assert objective is not None and fit is not None and first_objective is not None
+    pool_info: dict[str, Any] = {}
+    if settings.pool_bases:
+        pool = poolable(generated_runs, objective.run, space.names)
+        if len(pool) >= 2:
+            objective, theta, min_n_eff, pool_info = pooled_minimum(pool, objective, theta, settings, log=log)
+            steps.append(pool_info["step"])
     theta, hess = newton_refine(objective, theta, steps=settings.newton_steps, min_n_eff=min_n_eff)
     chi2_best, _, n_eff_best, _ = objective.value_and_grad(theta)
     cov, cov_warnings, cov_source = final_covariance(objective, theta, hess)
@@ -385,12 +414,41 @@ def fit_gradient(
         n_events=n_generated, n_runs=regenerated + int(generated_first) + int(settings.validate), seconds=time.perf_counter() - t_start,
         steps=steps, scans=scans, warnings=warnings + diag, fixed=dict(space.fixed),
         extra={"n_eff_history": [s["n_eff_min"] for s in steps], "regenerations": regenerated,
-               "n_eff_best": n_eff_best, "chi2_minimised": chi2_best, "covariance_source": cov_source, "settings": settings.__dict__, "base": base.to_dict(), **sandwich, **validation},
+               "n_eff_best": n_eff_best, "chi2_minimised": chi2_best, "covariance_source": cov_source,
+               "pooled_runs": pool_info.get("runs", []), "settings": settings.__dict__, "base": base.to_dict(), **sandwich, **validation},
         start_point=RunPoint(base, np.array(space.start), w_start, "reweighted" if w_start is not None else "direct",
                              base_errors=settings.mc_errors != "reweighted"),
         best_point=RunPoint(objective.run, theta, objective.event_weights(theta), "reweighted",
                             base_errors=settings.mc_errors != "reweighted"),
     )
+
+
+def pooled_minimum(runs: list[SimulationRun], objective: ReweightedObjective, theta: np.ndarray,
+                   settings: GradientSettings, *, log: Callable[[str], None] = print
+                   ) -> tuple[ReweightedObjective, np.ndarray, float, dict[str, Any]]:
+    """The minimum near ``theta`` of the chi2 predicted by all ``runs`` pooled (:mod:`.pooled`).
+
+    The trust region is relative to the pool: ``n_eff`` must stay above ``min_n_eff`` times
+    its value at ``theta`` (a pool's ``n_eff/N`` is below 1 everywhere, being a mixture).
+
+    Returns:
+        ``(pooled objective, minimum, its n_eff/N bound, {"runs": labels, "step": record})``.
+    """
+    pooled = pool_runs(runs, label=f"pool-{len(runs)}")
+    pooled_objective = ReweightedObjective(pooled, objective.target, objective.space, mc_errors=settings.mc_errors)
+    chi2_at, _, n_eff_at, _ = pooled_objective.value_and_grad(theta)
+    bound = settings.min_n_eff * n_eff_at
+    fit = minimise_reweighted(pooled_objective, theta, min_n_eff=bound, max_iterations=settings.max_iterations)
+    labels = [run.label for run in runs]
+    reason = (f"pooled: the {len(runs)} base runs {labels} ({pooled.n_events} events) as one sample by multiple "
+              f"importance sampling; its chi2 {chi2_at:.2f} at the iteration's point -> {fit.chi2:.2f} at its minimum "
+              f"(n_eff/N of the pool {n_eff_at:.3f} -> {fit.n_eff:.3f}); the final estimate and errors come from the pool")
+    log(f"[pool of {len(runs)} runs, {pooled.n_events} events] chi2 {chi2_at:.2f} -> {fit.chi2:.2f} at "
+        f"{np.round(fit.theta, 4).tolist()}: {reason}")
+    step = {"iteration": "pool", "run": pooled.to_dict(), "theta_base": np.asarray(theta).tolist(), "chi2_base": chi2_at,
+            "theta_min": fit.theta.tolist(), "chi2_min": fit.chi2, "n_eff_min": fit.n_eff,
+            "evaluations": fit.n_evaluations, "optimizer": fit.message, "decision": reason, "min_n_eff": bound}
+    return pooled_objective, fit.theta, bound, {"runs": labels, "step": step}
 
 
 def final_covariance(objective: ReweightedObjective, theta: np.ndarray, hessian: np.ndarray

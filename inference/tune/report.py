@@ -39,6 +39,7 @@ from mlhad.yoda import YodaObject
 from ..objective import FitTarget, format_weight_file
 from .plots import plot_scans, plot_start_vs_tune
 from .result import RunPoint, TuneResult
+from .simulator import SimulationRun
 
 __all__ = ["HistogramRow", "compare_point", "chi2_rows", "write_outputs", "versions", "format_cmnd",
            "summary_text"]
@@ -57,11 +58,19 @@ def versions() -> dict[str, str]:
 
 def _contributions(point: RunPoint, analysis: str, reference: Mapping[str, YodaObject],
                    progress: bool) -> Contributions | None:
-    if analysis in point.run.contributions:
-        return point.run.contributions[analysis]
-    if point.run.path is None:
+    return _run_contributions(point.run, analysis, reference, progress)
+
+
+def _run_contributions(run: SimulationRun, analysis: str, reference: Mapping[str, YodaObject],
+                       progress: bool) -> Contributions | None:
+    if analysis in run.contributions:
+        return run.contributions[analysis]
+    if run.parts:  # a pool of runs (.pooled): its parts' contributions, in pool order
+        parts = [_run_contributions(part, analysis, reference, progress) for part in run.parts]
+        return None if any(p is None for p in parts) else Contributions.concatenate(parts)
+    if run.path is None:
         return None
-    return analysis_contributions(point.run.path, analysis, reference=reference, progress=progress)
+    return analysis_contributions(run.path, analysis, reference=reference, progress=progress)
 
 
 def compare_point(point: RunPoint, reference: Mapping[str, Mapping[str, YodaObject]], *, progress: bool = False,

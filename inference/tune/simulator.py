@@ -51,6 +51,7 @@ class SimulationRun:
         path: where its events are stored (None for in-memory runs).
         seconds: wall time of generation + analysis.
         make_reweighter: ``names -> EventReweighter``, or None if the run cannot be reweighted.
+        parts: the runs a pooled run is made of, in event order (:mod:`.pooled`); empty otherwise.
     """
 
     point: dict[str, float]
@@ -61,6 +62,7 @@ class SimulationRun:
     path: str | None = None
     seconds: float = 0.0
     make_reweighter: Any = None
+    parts: tuple[SimulationRun, ...] = ()
     _reweighters: dict[tuple[str, ...], EventReweighter] = field(default_factory=dict, repr=False)
 
     def reweighter(self, names: Sequence[str]) -> EventReweighter:
@@ -79,8 +81,11 @@ class SimulationRun:
         return {name: predict(c, weights) for name, c in self.contributions.items()}
 
     def to_dict(self) -> dict[str, Any]:
-        return {"label": self.label, "point": dict(self.point), "n_events": self.n_events, "seed": self.seed,
-                "path": self.path, "seconds": round(self.seconds, 3)}
+        out = {"label": self.label, "point": dict(self.point), "n_events": self.n_events, "seed": self.seed,
+               "path": self.path, "seconds": round(self.seconds, 3)}
+        if self.parts:
+            out["parts"] = [part.label for part in self.parts]
+        return out
 
 
 def at_reference(predictions: Mapping[str, Mapping[str, Prediction]]) -> dict[str, tuple[np.ndarray, np.ndarray]]:

@@ -21,7 +21,7 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--simulations", type=int, default=2000, help="training simulations (default 2000)")
     parser.add_argument("--estimator", choices=("npe", "nle", "nre"), default="npe", help="default npe")
     parser.add_argument("--model", default=None,
-                        help="flow (maf, nsf, mdn) or classifier (resnet, mlp); default nsf for NPE, maf for NLE")
+                        help="flow (maf, nsf, mdn) or classifier (resnet, mlp); default for NPE: nsf on the probit of the prior box (mdn on its logit for one parameter); maf for NLE; resnet for NRE")
     parser.add_argument("--ensemble", type=int, default=1,
                         help="NPE: mix K independently trained estimators (default 1)")
     parser.add_argument("--summary", choices=("score", "bins"), default="score",

@@ -2,7 +2,7 @@
 
 Stable public API (other modules, e.g. HOMER step 1 and the diagnosis classifier, rely on it):
 
-* ``embed(source, *, model=None, axes=None, batch_size=512, progress=True) -> np.ndarray``:
+* ``embed(source, *, model=None, axes=None, batch_size=256, progress=True, workers=None) -> np.ndarray``:
   ``(n_events, d_event)`` float32 event embeddings (``d_event = 64`` for the shipped
   checkpoint), row ``i`` for input event ``i``. ``source``: awkward events (or
   particles), an ``mlhad.io.Sample`` or a sample directory (read chunk by chunk).
@@ -18,6 +18,7 @@ Stable public API (other modules, e.g. HOMER step 1 and the diagnosis classifier
 Also:
 
 * ``embed_particles(events)`` -> per-particle embeddings (ragged).
+* ``embed_features(flat)`` -> event embeddings of features already computed (``collect_features``).
 * ``load_state_dict(model, file)`` -> copy external weights (shape-checked) into a model.
 * ``pretrain(samples)`` -> a new encoder (masked-particle modelling + parameter regression);
   ``save(model, path)`` writes it.
@@ -31,7 +32,7 @@ from __future__ import annotations
 
 from .checkpoint import DEFAULT_CHECKPOINT, LoadReport, available, load, load_state_dict, save
 from .config import EncoderConfig
-from .embed import embed, embed_particles
+from .embed import embed, embed_features, embed_particles
 from .features import (
     GLOBAL_FEATURES,
     PARTICLE_FEATURES,
@@ -60,6 +61,7 @@ __all__ = [
     "available",
     "collect_features",
     "embed",
+    "embed_features",
     "embed_particles",
     "finetune",
     "global_features",

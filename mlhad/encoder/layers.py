@@ -20,7 +20,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-__all__ = ["knn_by_angle", "EdgeConv", "TransformerBlock", "masked_mean"]
+from mlhad.native import knn as _native
+
+__all__ = ["knn_by_angle", "knn_by_angle_native", "knn_by_angle_torch", "EdgeConv", "TransformerBlock", "masked_mean"]
 
 #: Floor of the chord distance in the edge feature ln|n_i - n_j|: two collinear
 #: particles (e.g. a photon pair from a boosted pi0) stay finite.
@@ -31,6 +33,12 @@ def knn_by_angle(
     direction: torch.Tensor, mask: torch.Tensor | None, k: int
 ) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor]:
     """The ``k`` particles with the smallest opening angle to each particle.
+
+    Uses the compiled kernel (:mod:`mlhad.native.knn`) when it is available and the
+    input is a float32 CPU tensor without gradient, else the torch path
+    (:func:`knn_by_angle_torch`); both give the same neighbour sets (up to the choice
+    among exactly tied distances) and the same ``log_chord`` to float rounding
+    (tested in ``tests/encoder/test_encoder_knn.py``).
 
     Args:
         direction: ``(B, N, 3)`` unit momentum directions (any common frame: the
@@ -46,6 +54,52 @@ def knn_by_angle(
         ln|n_i - n_j|, a monotonic function of the opening angle (2 sin(theta/2));
         ``k' = min(k, N - 1)``.
     """
+    if (direction.dtype == torch.float32 and direction.device.type == "cpu" and not direction.requires_grad
+            and 0 < min(k, direction.shape[1] - 1) <= _native.MAX_K):
+        fn = _native.knn_kernel()
+        if fn is not None:
+            return knn_by_angle_native(direction, mask, k, fn)
+    return knn_by_angle_torch(direction, mask, k)
+
+
+def knn_by_angle_native(
+    direction: torch.Tensor, mask: torch.Tensor | None, k: int, fn=None
+) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor]:
+    """:func:`knn_by_angle` with the compiled kernel (``fn``: default :func:`mlhad.native.knn.knn_kernel`).
+
+    The neighbours come sorted, nearest first. Raises ``RuntimeError`` if the kernel is
+    unavailable or the input is not a float32 CPU tensor.
+    """
+    fn = fn or _native.knn_kernel()
+    if fn is None:
+        raise RuntimeError(f"the compiled kNN kernel is not available ({_native.kernel_status()})")
+    if direction.dtype != torch.float32 or direction.device.type != "cpu" or direction.shape[-1] != 3:
+        raise RuntimeError(f"the kNN kernel takes float32 CPU directions (B, N, 3), got {direction.dtype} "
+                           f"{tuple(direction.shape)} on {direction.device}")
+    b, n, _ = direction.shape
+    k_eff = max(min(k, n - 1), 0)
+    index = torch.empty((b, n, k_eff), dtype=torch.int64)
+    log_chord = torch.empty((b, n, k_eff), dtype=torch.float32)
+    valid = None
+    mask_ptr = None
+    if mask is not None:
+        mask = mask.to(torch.bool).contiguous()
+        mask_ptr = mask.data_ptr()
+        valid = torch.empty((b, n, k_eff), dtype=torch.bool)
+    if b * n * k_eff == 0:
+        return index, valid, log_chord
+    sb, sn, sc = direction.stride()
+    status = fn(direction.data_ptr(), sb, sn, sc, mask_ptr, b, n, k_eff, _CHORD_FLOOR**2,
+                index.data_ptr(), log_chord.data_ptr(), None if valid is None else valid.data_ptr())
+    if status != 0:  # pragma: no cover - guarded by the k_eff range above
+        raise RuntimeError(f"the kNN kernel refused k = {k_eff} for {n} particles")
+    return index, valid, log_chord
+
+
+def knn_by_angle_torch(
+    direction: torch.Tensor, mask: torch.Tensor | None, k: int
+) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor]:
+    """:func:`knn_by_angle` in torch (bmm + topk): any dtype and device, differentiable in ``direction``."""
     n = direction.shape[1]
     k_eff = max(min(k, n - 1), 0)
     # 1 - cos, in place on the product (-c + 1 is exactly 1 - c in IEEE arithmetic).

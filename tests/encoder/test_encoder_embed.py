@@ -103,3 +103,45 @@ def test_model_training_flag_is_restored(tiny_model, events, axes):
     tiny_model.train()
     embed(events[:3], model=tiny_model, axes=axes[:3], progress=False)
     assert tiny_model.training
+
+
+def test_parallel_workers_give_identical_results_and_restore_torch_threads(tiny_model, events, axes):
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)  # the serial run with the one torch thread each worker uses
+    try:
+        serial = embed(events, model=tiny_model, axes=axes, batch_size=3, progress=False, workers=1)
+        serial_particles = embed_particles(events, model=tiny_model, axes=axes, batch_size=3, progress=False,
+                                           workers=1)
+        torch.set_num_threads(2)
+        for workers in (2, 3):
+            # Many small batches, several in flight at once: the same numbers, in input order.
+            got = embed(events, model=tiny_model, axes=axes, batch_size=3, progress=False, workers=workers)
+            assert np.array_equal(got, serial)
+            assert torch.get_num_threads() == 2  # set to 1 while the workers ran, then restored
+        got_particles = embed_particles(events, model=tiny_model, axes=axes, batch_size=3, progress=False,
+                                        workers=2)
+        assert ak.all(ak.flatten(got_particles == serial_particles, axis=None))
+        # Restored after an error inside the parallel run as well.
+        px = ak.to_numpy(ak.flatten(events.particles.px)).copy()
+        px[0] = np.nan
+        px = ak.unflatten(px, ak.to_numpy(ak.num(events.particles)))
+        bad = ak.with_field(events, ak.with_field(events.particles, px, "px"), "particles")
+        with pytest.raises(ModelError, match="event index 0"):
+            embed(bad, model=tiny_model, axes=axes, progress=False, workers=2)
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)
+
+
+@pytest.mark.parametrize("workers", [0, -1, 1.5, True, "2"])
+def test_workers_must_be_a_positive_integer(tiny_model, events, axes, workers):
+    with pytest.raises(ModelError, match=r"workers must be a positive integer .* got"):
+        embed(events, model=tiny_model, axes=axes, progress=False, workers=workers)
+
+
+def test_embed_features_is_embed_after_the_features(tiny_model, events, axes):
+    from mlhad.encoder import collect_features, embed_features
+
+    flat = collect_features(events, class_scheme=tiny_model.config.class_scheme, axes=axes)
+    want = embed(events, model=tiny_model, axes=axes, batch_size=5, progress=False, workers=1)
+    assert np.array_equal(embed_features(flat, model=tiny_model, batch_size=5, workers=1), want)

@@ -1,4 +1,4 @@
-"""NPE in an unbounded reparametrisation of the prior box (``EstimatorSettings(unbounded=True)``).
+"""NPE in an unbounded reparametrisation of the prior box (the default NPE, ``EstimatorSettings(unbounded=True)``).
 
 The map ``theta -> u`` must be a bijection with the right Jacobian, and a flow built on it
 must be a normalised density on the box whose samples never leave it (a briefly
@@ -17,7 +17,7 @@ from mlhad.exceptions import InferenceError
 from mlhad.inference.sbi import EstimatorSettings, Limits
 from mlhad.inference.sbi.estimators import _builder, train_estimator
 from mlhad.inference.sbi.posterior import prior_acceptance, sample_posterior
-from mlhad.inference.sbi.unbounded import BoxToReals
+from mlhad.inference.sbi.unbounded import BoxToReals, ConditionalAffine
 
 LOW, HIGH = torch.tensor([0.0, -1.0]), torch.tensor([2.0, 3.0])
 
@@ -85,3 +85,34 @@ def test_data_beyond_a_face_give_a_posterior_on_that_face(trained):
     assert prior_acceptance(estimator, np.array([8.0, 12.0]), limits.lower, limits.upper) == 1.0
     s = sample_posterior(estimator, np.array([8.0, 12.0]), 2000)
     assert np.all(limits.upper - s.mean(axis=0) < 0.05 * limits.width), s.mean(axis=0)
+
+
+def test_conditional_affine_is_a_bijection_with_the_autograd_jacobian():
+    torch.manual_seed(0)
+    layer = ConditionalAffine(2, 3, hidden_features=8)
+    torch.nn.init.normal_(layer.net[-1].weight, std=0.5)      # away from the identity it starts as
+    v, c = torch.randn(5, 2), torch.randn(5, 3)
+    z, logdet = layer(v, context=c)
+    back, logdet_inv = layer.inverse(z, context=c)
+    torch.testing.assert_close(back, v, rtol=0, atol=1e-5)
+    torch.testing.assert_close(logdet + logdet_inv, torch.zeros(5), rtol=0, atol=1e-5)
+    for i in range(5):
+        jac = torch.autograd.functional.jacobian(lambda t: layer(t.unsqueeze(0), context=c[i:i + 1])[0][0], v[i])
+        torch.testing.assert_close(logdet[i], torch.logdet(jac), rtol=1e-4, atol=1e-4)
+    with pytest.raises(ValueError, match="needs the condition"):
+        layer(v)
+
+
+def test_the_default_npe_is_the_unbounded_nsf_and_the_rest_keep_theta():
+    default = EstimatorSettings()
+    assert default.resolved_model == "nsf" and default.resolved_unbounded
+    assert default.resolved_batch_size == 50 and default.resolved_tail_bound == 6.0
+    old = EstimatorSettings(unbounded=False)         # the NSF on theta of earlier versions
+    assert not old.resolved_unbounded and old.resolved_batch_size == 200 and old.resolved_tail_bound == 3.0
+    for other in (EstimatorSettings(model="mdn"), EstimatorSettings(model="maf"), EstimatorSettings(method="nle"),
+                  EstimatorSettings(method="nre")):
+        assert not other.resolved_unbounded, other
+    with pytest.raises(InferenceError, match="tail_bound must be a positive number"):
+        EstimatorSettings(tail_bound=0)
+    with pytest.raises(InferenceError, match="conditional_affine=True acts on the unbounded NPE"):
+        EstimatorSettings(unbounded=False, conditional_affine=True)

@@ -83,6 +83,8 @@ def test_far_truth_is_reached_by_regeneration(toy_problem):
     assert res.extra["regenerations"] >= 1
     assert res.steps[0]["n_eff_min"] == pytest.approx(0.5, abs=0.01), "the first minimum sits on the trust region"
     assert res.extra["n_eff_best"] >= 0.8
+    assert res.extra["pooled_runs"] == ["base"] + [f"base-{k + 1}" for k in range(res.extra["regenerations"])], \
+        "the final estimate pools every base run"
     p = pulls(res.values(), res.error_dict(), FAR)
     assert all(abs(x) < 2 for x in p.values()), f"pulls {p}"
     # chi2 at the minimum: ndf points of Gaussian noise (data + MC), within 4 standard deviations
