@@ -83,12 +83,25 @@ def test_far_truth_is_reached_by_regeneration(toy_problem):
     assert res.extra["regenerations"] >= 1
     assert res.steps[0]["n_eff_min"] == pytest.approx(0.5, abs=0.01), "the first minimum sits on the trust region"
     assert res.extra["n_eff_best"] >= 0.8
-    assert res.extra["pooled_runs"] == ["base"] + [f"base-{k + 1}" for k in range(res.extra["regenerations"])], \
-        "the final estimate pools every base run"
+    assert res.extra["pooled_runs"] == [], "pooling is opt-in"
     p = pulls(res.values(), res.error_dict(), FAR)
     assert all(abs(x) < 2 for x in p.values()), f"pulls {p}"
     # chi2 at the minimum: ndf points of Gaussian noise (data + MC), within 4 standard deviations
     assert abs(res.chi2 - res.ndf) < 4 * math.sqrt(2 * res.ndf), f"chi2 {res.chi2:.1f} for ndf {res.ndf}"
+
+
+def test_opt_in_pooling_takes_the_final_estimate_from_every_base(toy_problem):
+    """pool_bases=True: the final minimum comes from all base runs pooled, and still closes."""
+    sim, target, space = toy_problem(FAR, seed=7)
+    base = sim.run(TOY_DEFAULT, N_BASE, 8, label="base")
+    res = fit_gradient(sim, target, space, GradientSettings(n_events=N_BASE, seed=9, scan_points=0, pool_bases=True),
+                       base=base, log=quiet)
+    assert res.extra["regenerations"] >= 1
+    assert res.extra["pooled_runs"] == ["base"] + [f"base-{k + 1}" for k in range(res.extra["regenerations"])], \
+        "the final estimate pools every base run"
+    assert res.steps[-1]["iteration"] == "pool"
+    p = pulls(res.values(), res.error_dict(), FAR)
+    assert all(abs(x) < 2 for x in p.values()), f"pulls {p}"
 
 
 def test_errors_match_the_textbook(toy_problem):
