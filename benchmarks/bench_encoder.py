@@ -39,6 +39,8 @@ from contextlib import contextmanager
 import numpy as np
 import torch
 
+from mlhad.threads import torch_threads
+
 GOAL = 10_000  # events/s for the encoder forward pass on the 2-core CI/dev machine
 
 
@@ -106,16 +108,6 @@ def knn_path(native_kernel: bool):
         else:
             os.environ["MLHAD_NATIVE_KNN"] = before
         knn.reset()
-
-
-@contextmanager
-def torch_threads(n: int):
-    before = torch.get_num_threads()
-    torch.set_num_threads(n)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 def main() -> None:

@@ -8,13 +8,13 @@ Each step is a public function so it can be called on its own:
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from mlhad.compare import read_data
 from mlhad.exceptions import OutputExistsError, RegistryError, TuneError
 from mlhad.registry import analysis as registry_analysis
+from mlhad.threads import torch_threads
 from mlhad.yoda import YodaObject
 
 from ..objective import FitTarget, build_target
@@ -30,24 +30,6 @@ from .space import ParameterSpace, build_space
 from .surrogate import SurrogateSettings, fit_surrogate
 
 __all__ = ["tune", "read_reference", "run_method", "torch_threads"]
-
-
-@contextlib.contextmanager
-def torch_threads(n: int) -> Iterator[None]:
-    """Use ``n`` torch threads inside the block, then restore the previous setting.
-
-    One thread is the default of a tune: the reweighted chi2 is a chain of gathers and
-    scatter-adds, and on a busy machine OpenMP's spinning threads made it 20-30x slower
-    with 2 threads than with 1 (measured on the 2-core development machine under load).
-    """
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(n)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 def read_reference(files: Sequence[str]) -> dict[str, dict[str, YodaObject]]:

@@ -29,6 +29,7 @@ import torch
 
 from mlhad.exceptions import ModelError
 from mlhad.progress import progress_bar
+from mlhad.threads import torch_threads
 
 from .batching import flat_rows, make_batch, multiplicity_batches
 from .features import FlatFeatures
@@ -60,20 +61,6 @@ def check_workers(workers: int | None) -> int:
             f"thread each) or None (torch.get_num_threads()), got {workers!r}"
         )
     return int(workers)
-
-
-@contextmanager
-def _torch_threads(n: int | None) -> Iterator[None]:
-    """Set torch's intra-op thread count for the duration (None: leave it)."""
-    if n is None:
-        yield
-        return
-    before = torch.get_num_threads()
-    torch.set_num_threads(n)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 def _in_order(fn: Callable[[Any], Any], items: Iterable[Any], workers: int) -> Iterator[Any]:
@@ -125,7 +112,7 @@ def _inference(model: PETEncoder, workers: int) -> Iterator[None]:
     model.eval()
     try:
         # torch's own intra-op threads would compete with the workers.
-        with _torch_threads(1 if workers > 1 else None):
+        with torch_threads(1 if workers > 1 else None):
             yield
     finally:
         model.train(was_training)

@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from mlhad.exceptions import InferenceError, ReweightError, SampleError
 from mlhad.io import Sample
 from mlhad.reweight.base import FragmentationBase
+from mlhad.threads import torch_threads
 
 from .calibration import auc_null_std
 
@@ -133,13 +134,7 @@ def limit_threads(n: int | None) -> Iterator[None]:
     if n is None:
         yield
         return
-    import torch
     from threadpoolctl import threadpool_limits
 
-    before = torch.get_num_threads()
-    torch.set_num_threads(n)
-    try:
-        with threadpool_limits(limits=n):
-            yield
-    finally:
-        torch.set_num_threads(before)
+    with torch_threads(n), threadpool_limits(limits=n):
+        yield
