@@ -56,6 +56,11 @@ class LundReweighter:
         with torch.no_grad():
             self._base_z = self._log_density_sum(self._base_point)
 
+    @property
+    def n_events(self) -> int:
+        """Events of the sample (one weight each)."""
+        return self.tables.n_events
+
     # -- theta handling ---------------------------------------------------------------------
     def point(self, theta: Mapping[str, float | torch.Tensor] | torch.Tensor) -> dict[str, torch.Tensor]:
         """Full parameter point (base values where theta is silent) as 0-d tensors."""

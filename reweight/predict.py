@@ -47,12 +47,9 @@ class ReweightedPredictor:
     """
 
     def __init__(self, reweighter: LundReweighter, contributions: Mapping, paths: Sequence[str] | None = None) -> None:
-        n_events = getattr(reweighter, "n_events", None)  # pooled reweighters count their own events
-        if n_events is None:
-            n_events = reweighter.tables.n_events
-        if n_events != contributions.n_events:
+        if reweighter.n_events != contributions.n_events:
             raise HistogramError(
-                f"the reweighter has {n_events} events but the contributions "
+                f"the reweighter has {reweighter.n_events} events but the contributions "
                 f"{contributions.n_events}: build both from the same sample and chunks"
             )
         self.reweighter = reweighter

@@ -157,6 +157,21 @@ class EstimatorSettings:
     def resolved_model(self) -> str:
         return self.model or {"npe": "nsf", "nle": "maf", "nre": "resnet"}[self.method]
 
+    def model_for(self, theta_dim: int) -> str:
+        """The network built for ``theta_dim`` parameters: the defaults change for one parameter.
+
+        A 1D MAF is a Gaussian (sbi warns), so a default NLE uses the spline flow; sbi's
+        1D NSF (a spline of the condition only) put 2-3 % of the mass beyond 4 widths, so
+        a default NPE uses the MDN (docs/sbi.md).
+        """
+        model = self.resolved_model
+        if self.model is None and theta_dim == 1:
+            if model == "maf":
+                return "nsf"
+            if self.method == "npe":
+                return "mdn"
+        return model
+
     @property
     def resolved_unbounded(self) -> bool:
         if self.unbounded is not None:
@@ -298,18 +313,14 @@ def _builder(settings: EstimatorSettings, x_dim: int, theta_dim: int, prior=None
     _, nets, fc = _sbi()
     embedding = fc(input_dim=x_dim, output_dim=settings.embedding_dim, num_hiddens=max(settings.hidden_features, 2 * settings.embedding_dim)) \
         if settings.embedding_dim else torch.nn.Identity()
-    model = settings.resolved_model
-    if settings.model is None and model == "maf" and theta_dim == 1:
-        model = "nsf"      # a 1D MAF is a Gaussian (sbi warns); the spline flow is not
-    if settings.model is None and settings.method == "npe" and theta_dim == 1:
-        model = "mdn"      # sbi's 1D NSF (a spline of the condition only): 2-3 % beyond 4 widths, docs/sbi.md
+    model = settings.model_for(theta_dim)
+    spline = {"tail_bound": settings.resolved_tail_bound} if model == "nsf" else {}
     if settings.method == "npe":
         if settings.resolved_unbounded and model == "mdn":     # sbi's MDN has the logit map built in
             return nets.posterior_nn(model=model, hidden_features=settings.hidden_features, embedding_net=embedding,
                                      z_score_theta="transform_to_unconstrained", x_dist=prior)
         from .unbounded import unbounded_builder   # imports nflows: only when a network is built
 
-        spline = {"tail_bound": settings.resolved_tail_bound} if model == "nsf" else {}
         build = nets.posterior_nn(model=model, hidden_features=settings.hidden_features,
                                   num_transforms=settings.num_transforms, embedding_net=embedding, **spline)
         if not settings.resolved_unbounded:
@@ -317,7 +328,6 @@ def _builder(settings: EstimatorSettings, x_dim: int, theta_dim: int, prior=None
         return unbounded_builder(build, *_box(prior), settings.link, affine=settings.conditional_affine,
                                  hidden_features=settings.hidden_features)
     if settings.method == "nle":
-        spline = {"tail_bound": settings.resolved_tail_bound} if model == "nsf" else {}
         return nets.likelihood_nn(model=model, hidden_features=settings.hidden_features,
                                   num_transforms=settings.num_transforms, **spline)
     return nets.classifier_nn(model=model, hidden_features=settings.hidden_features, embedding_net_x=embedding)

@@ -59,7 +59,7 @@ def _markdown(result: SBIResult, meta: dict[str, Any], plots: list[str]) -> str:
     d = result.to_dict()
     lines = [f"# SBI posterior: {meta.get('title', '')}", ""]
     lines += [f"- data: {meta.get('data')}", f"- base sample / simulator: {meta.get('sample')} ({result.config.simulator})",
-              f"- estimator: {result.config.estimator.method.upper()} ({result.config.estimator.resolved_model}), "
+              f"- estimator: {result.config.estimator.method.upper()} ({result.config.estimator.model_for(len(result.limits.names))}), "
               f"{result.estimator.n_simulations} simulations, {result.estimator.epochs} epochs, "
               f"summary `{result.summary.name}` ({result.summary.dim} numbers)",
               f"- observation: {result.ppc.observation.n_points} points in {len(result.ppc.observation.histograms)} "

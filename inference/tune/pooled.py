@@ -18,6 +18,10 @@ function of *all* generated events.
 :func:`pool_runs` returns the pool as an ordinary :class:`SimulationRun` (contributions
 concatenated run after run, a reweighter returning ``log W``), so the reweighted chi2,
 its Hessian and the sandwich errors work on it unchanged.
+
+Opt-in (``GradientSettings(pool_bases=True)``): in the closure tests it widened the pulls
+and moved a far Pythia closure away from the truth, so the fit does not use it by
+default (docs/tune.md, "Pooling did not help").
 """
 
 from __future__ import annotations

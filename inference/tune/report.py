@@ -56,17 +56,12 @@ def versions() -> dict[str, str]:
     return out
 
 
-def _contributions(point: RunPoint, analysis: str, reference: Mapping[str, YodaObject],
+def _contributions(run: SimulationRun, analysis: str, reference: Mapping[str, YodaObject],
                    progress: bool) -> Contributions | None:
-    return _run_contributions(point.run, analysis, reference, progress)
-
-
-def _run_contributions(run: SimulationRun, analysis: str, reference: Mapping[str, YodaObject],
-                       progress: bool) -> Contributions | None:
     if analysis in run.contributions:
         return run.contributions[analysis]
     if run.parts:  # a pool of runs (.pooled): its parts' contributions, in pool order
-        parts = [_run_contributions(part, analysis, reference, progress) for part in run.parts]
+        parts = [_contributions(part, analysis, reference, progress) for part in run.parts]
         return None if any(p is None for p in parts) else Contributions.concatenate(parts)
     if run.path is None:
         return None
@@ -82,7 +77,7 @@ def compare_point(point: RunPoint, reference: Mapping[str, Mapping[str, YodaObje
     """
     out: dict[str, HistogramComparison] = {}
     for analysis, objects in reference.items():
-        c = _contributions(point, analysis, objects, progress)
+        c = _contributions(point.run, analysis, objects, progress)
         if c is None:
             continue
         preds = predict(c, point.weights)

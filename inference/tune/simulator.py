@@ -33,6 +33,7 @@ class EventReweighter(Protocol):
     """Exact event weights of a run for new parameter values (e.g. :class:`mlhad.reweight.LundReweighter`)."""
 
     params: list[str]
+    n_events: int
 
     def log_weights(self, theta: Mapping[str, Any]) -> Any:
         """``(N,)`` float64 torch tensor of log w, differentiable in the values of ``theta``."""

@@ -25,7 +25,6 @@ import math
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -78,7 +77,7 @@ class ToyReweighter:
     def __post_init__(self) -> None:
         import torch
 
-        self.tables = SimpleNamespace(n_events=int(self.x.shape[0]))  # what ReweightedPredictor checks
+        self.n_events = int(self.x.shape[0])
         self._t = {name: torch.from_numpy(np.array(a, dtype=np.float64)) for name, a in
                    (("x", self.x), ("k", self.k), ("s2", self.s2))}
 

@@ -115,9 +115,8 @@ def flat_rows(starts: np.ndarray, counts: np.ndarray, index: np.ndarray) -> np.n
 def select_events(flat: FlatFeatures, index: np.ndarray) -> FlatFeatures:
     """The events ``index`` of ``flat`` (in that order) as a new :class:`FlatFeatures`."""
     index = np.asarray(index, dtype=np.int64)
-    starts = np.concatenate([[0], np.cumsum(flat.counts)[:-1]])
     return FlatFeatures(
-        values=flat.values[flat_rows(starts, flat.counts, index)],
+        values=flat.values[flat_rows(flat.starts, flat.counts, index)],
         counts=flat.counts[index],
         globals=flat.globals[index],
     )
@@ -134,18 +133,15 @@ def concat_features(blocks: list[FlatFeatures]) -> FlatFeatures:
     )
 
 
-def make_batch(flat: FlatFeatures, index: np.ndarray, starts: np.ndarray | None = None) -> Batch:
+def make_batch(flat: FlatFeatures, index: np.ndarray) -> Batch:
     """Padded tensors for the events ``index`` of ``flat``.
 
     Args:
         flat: features of a block of events.
         index: event numbers (within the block) to put in the batch, in batch order.
-        starts: ``(n_events,)`` first flat row of each event (computed if None).
     """
-    if starts is None:
-        starts = np.concatenate([[0], np.cumsum(flat.counts)[:-1]])
     index = np.asarray(index, dtype=np.int64)
-    values, mask = pad(flat.values[flat_rows(starts, flat.counts, index)], flat.counts[index])
+    values, mask = pad(flat.values[flat_rows(flat.starts, flat.counts, index)], flat.counts[index])
     return Batch(index, torch.from_numpy(values), torch.from_numpy(mask), torch.from_numpy(flat.globals[index]))
 
 
@@ -163,8 +159,7 @@ def iter_batches(
     """
     if exact and rng is not None:
         raise ModelError("iter_batches: exact=True is for inference and takes no rng")
-    starts = np.concatenate([[0], np.cumsum(flat.counts)[:-1]])
     indices = (multiplicity_batches(flat.counts, batch_size) if exact
                else bucket_batches(flat.counts, batch_size, rng=rng))
     for index in indices:
-        yield make_batch(flat, index, starts)
+        yield make_batch(flat, index)

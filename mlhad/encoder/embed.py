@@ -90,12 +90,11 @@ def _forward_batches(
     The caller sets eval mode and the torch thread count (see :func:`_run`).
     """
     device = next(model.parameters()).device
-    starts = np.concatenate([[0], np.cumsum(flat.counts)[:-1]])
 
     def forward(index: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
         # Runs in a worker thread (inference mode is per thread): torch releases the GIL
         # inside its kernels, so the workers' batches run in parallel.
-        batch = make_batch(flat, index, starts)
+        batch = make_batch(flat, index)
         with torch.inference_mode():
             mask = batch.mask.to(device)
             out = model(batch.features.to(device), mask, batch.globals.to(device))
@@ -138,11 +137,10 @@ def _run(
     with progress_bar(total=n_events, desc=desc, unit="ev", disable=not progress) as bar, _inference(model, workers):
         for first, flat in iter_feature_blocks(source, class_scheme=model.config.class_scheme, axes=axes):
             block = np.zeros((flat.values.shape[0], model.config.d_model), dtype=np.float32) if particles else None
-            starts = np.concatenate([[0], np.cumsum(flat.counts)[:-1]])
             for index, event, part in _forward_batches(model, flat, batch_size, workers, particles):
                 events[first + index] = event
                 if block is not None:
-                    block[flat_rows(starts, flat.counts, index)] = part
+                    block[flat_rows(flat.starts, flat.counts, index)] = part
                 bar.update(len(index))
             if block is not None:
                 per_particle.append(block)

@@ -31,6 +31,7 @@ momentum imbalance, which neutrinos of heavy-flavour decays leave behind).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import awkward as ak
 import numpy as np
@@ -90,6 +91,11 @@ class FlatFeatures:
     @property
     def n_events(self) -> int:
         return int(self.counts.shape[0])
+
+    @cached_property
+    def starts(self) -> np.ndarray:
+        """``(n_events,)`` first flat row of each event (computed once)."""
+        return np.concatenate([[0], np.cumsum(self.counts)[:-1]])
 
 
 def _require_fields(particles: ak.Array) -> ak.Array:

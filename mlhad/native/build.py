@@ -22,11 +22,13 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+import threading
 from pathlib import Path
 
 from mlhad.exceptions import OptionalDependencyError
 
-__all__ = ["build_library", "library_path", "native_available", "cache_dir", "pythia_headers"]
+__all__ = ["build_library", "library_path", "native_available", "cache_dir", "pythia_headers",
+           "compile_shared_library"]
 
 SOURCE = Path(__file__).with_name("history_recorder.cc")
 LIBRARY_NAME = "libmlhad_history.so"
@@ -128,18 +130,39 @@ def build_library(*, force: bool = False, verbose: bool = False) -> Path:
         raise OptionalDependencyError("no C++ compiler found (set CXX or install g++)")
     module = _pythia_module_path()
     include = pythia_headers()
+    stderr = compile_shared_library(
+        [compiler, *_flags(module), f"-I{include}", str(SOURCE)], [str(module), f"-Wl,-rpath,{module.parent}"],
+        target, what="the history recorder")
+    if verbose and stderr:
+        print(stderr, file=sys.stderr)
+    return target
+
+
+def compile_shared_library(before_output: list[str], after_output: list[str], target: Path, *, what: str,
+                           timeout: float | None = None) -> str:
+    """Run ``before_output -o <tmp> after_output`` and move the result to ``target`` atomically.
+
+    The output goes to a file private to this process and thread, then replaces
+    ``target`` in one step: a concurrent build of the same library wins or loses the
+    race, never leaves half a file. Returns the compiler's stderr (its warnings).
+
+    Raises:
+        OptionalDependencyError: the compiler could not run, timed out or failed (the
+            message has the command and the end of its output).
+    """
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    cmd = [compiler, *_flags(module), f"-I{include}", str(SOURCE), "-o", str(tmp), str(module),
-           f"-Wl,-rpath,{module.parent}"]
-    proc = subprocess.run(cmd, capture_output=True, text=True)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    cmd = [*before_output, "-o", str(tmp), *after_output]
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    except (OSError, subprocess.TimeoutExpired) as err:
+        tmp.unlink(missing_ok=True)
+        raise OptionalDependencyError(f"building {what} failed: {' '.join(cmd)}: {err}") from err
     if proc.returncode != 0:
         tmp.unlink(missing_ok=True)
-        raise OptionalDependencyError(f"building the history recorder failed:\n{' '.join(cmd)}\n{proc.stderr[-3000:]}")
-    if verbose and proc.stderr:
-        print(proc.stderr, file=sys.stderr)
+        raise OptionalDependencyError(f"building {what} failed:\n{' '.join(cmd)}\n{proc.stderr[-3000:]}")
     os.replace(tmp, target)
-    return target
+    return proc.stderr
 
 
 def native_available() -> bool:

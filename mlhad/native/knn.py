@@ -20,13 +20,12 @@ import os
 import platform
 import shlex
 import shutil
-import subprocess
 import threading
 from pathlib import Path
 
 from mlhad.exceptions import OptionalDependencyError
 
-from .build import cache_dir
+from .build import cache_dir, compile_shared_library
 
 __all__ = ["build_knn_library", "knn_library_path", "knn_kernel", "kernel_status", "reset", "MAX_K"]
 
@@ -83,18 +82,8 @@ def build_knn_library(*, force: bool = False) -> Path:
     target = knn_library_path(compiler)
     if target.exists() and not force:
         return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    cmd = [*shlex.split(compiler), *_flags(), str(SOURCE), "-o", str(tmp), "-lm"]
-    try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
-    except (OSError, subprocess.TimeoutExpired) as err:
-        tmp.unlink(missing_ok=True)
-        raise OptionalDependencyError(f"building the kNN kernel failed: {' '.join(cmd)}: {err}") from err
-    if proc.returncode != 0:
-        tmp.unlink(missing_ok=True)
-        raise OptionalDependencyError(f"building the kNN kernel failed:\n{' '.join(cmd)}\n{proc.stderr[-3000:]}")
-    os.replace(tmp, target)  # atomic: a concurrent build of the same source just wins or loses the race
+    compile_shared_library([*shlex.split(compiler), *_flags(), str(SOURCE)], ["-lm"], target,
+                           what="the kNN kernel", timeout=120)
     return target
 
 

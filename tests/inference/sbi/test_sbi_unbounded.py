@@ -107,6 +107,10 @@ def test_the_default_npe_is_the_unbounded_nsf_and_the_rest_keep_theta():
     default = EstimatorSettings()
     assert default.resolved_model == "nsf" and default.resolved_unbounded
     assert default.resolved_batch_size == 50 and default.resolved_tail_bound == 6.0
+    # what is built: one parameter changes the default flows (the report names the built one)
+    assert default.model_for(2) == "nsf" and default.model_for(1) == "mdn"
+    assert EstimatorSettings(method="nle").model_for(1) == "nsf" and EstimatorSettings(method="nle").model_for(2) == "maf"
+    assert EstimatorSettings(model="maf").model_for(1) == "maf"      # an explicit choice is kept
     old = EstimatorSettings(unbounded=False)         # the NSF on theta of earlier versions
     assert not old.resolved_unbounded and old.resolved_batch_size == 200 and old.resolved_tail_bound == 3.0
     for other in (EstimatorSettings(model="mdn"), EstimatorSettings(model="maf"), EstimatorSettings(method="nle"),
