@@ -43,7 +43,7 @@ from mlhad.inference.tune import (
     write_pseudo_data,
 )
 from mlhad.inference.tune.aleph import aleph_weights
-from mlhad.inference.tune.covariance import prediction_covariance, sandwich_covariance
+from mlhad.inference.tune.covariance import noise_corrected_sandwich, prediction_covariance, sandwich_covariance
 from mlhad.inference.tune.space import MONASH as MONASH_DEFAULTS
 from mlhad.yoda import read_reference, read_yoda
 
@@ -76,13 +76,19 @@ def closure(sim: PythiaSimulator, base, truth: dict[str, float], *, n_data: int,
     sigma_mc = prediction_covariance(res.best_point.run.contributions, target, final.event_weights(res.best))
     sigma_data = prediction_covariance(data_run.contributions, target)          # pseudo-data: known exactly
     cov_full = sandwich_covariance(jac, target.data_err, e_fit, target.weights, sigma_data + sigma_mc)
+    # the same without the MC noise of the reweighted derivatives (their noise looks like curvature)
+    cov_corr, kept = noise_corrected_sandwich(res.best_point.run.contributions, target, final.event_weights(res.best),
+                                              final.event_scores(res.best), e_fit, sigma_data + sigma_mc)
     # the statistical limit of the pseudo-data: derivatives at theta* by reweighting the data run itself
     at_truth = ReweightedObjective(data_run, target, space)
     jac_true = at_truth.jacobian(t_true)
     limit_diag = fisher_limit(jac_true, target.data_err, target.weights)
     limit_full = sandwich_covariance(jac_true, target.data_err, np.zeros(target.n_points), target.weights, sigma_data)
+    limit_corr, _ = noise_corrected_sandwich(data_run.contributions, target, at_truth.event_weights(t_true),
+                                             at_truth.event_scores(t_true), np.zeros(target.n_points), sigma_data)
     hess_err = res.errors
     full_err = np.sqrt(np.diag(cov_full))
+    corr_err = np.sqrt(np.diag(cov_corr))
     out_dict = {
         "truth": truth, "fit": res.values(), "names": list(space.names),
         "n_eff_monash_at_truth": n_eff_monash, "regenerations": res.extra["regenerations"],
@@ -92,6 +98,10 @@ def closure(sim: PythiaSimulator, base, truth: dict[str, float], *, n_data: int,
         "errors_sandwich_mc_correlations": np.sqrt(np.diag(res.extra["covariance_sandwich_mc_correlations"])).tolist(),
         "limit_data_diagonal": np.sqrt(np.diag(limit_diag)).tolist(),
         "limit_data_full": np.sqrt(np.diag(limit_full)).tolist(),
+        "limit_data_noise_corrected": np.sqrt(np.diag(limit_corr)).tolist(),
+        "errors_sandwich_noise_corrected": corr_err.tolist(),
+        "curvature_kept_after_noise_correction": kept.tolist(),
+        "pulls_sandwich_noise_corrected": ((res.best - t_true) / corr_err).tolist(),
         "pulls_hessian": ((res.best - t_true) / hess_err).tolist(),
         "pulls_sandwich": ((res.best - t_true) / full_err).tolist(),
         # the joint distance: aLund and bLund are strongly correlated, so their pulls are one fluctuation
@@ -101,7 +111,9 @@ def closure(sim: PythiaSimulator, base, truth: dict[str, float], *, n_data: int,
     }
     print(f"[{label}] truth {np.round(t_true, 4).tolist()} (n_eff/N from Monash {n_eff_monash:.3f}) -> fit "
           f"{np.round(res.best, 4).tolist()} after {res.extra['regenerations']} regenerations; pulls 2H^-1 "
-          f"{np.round(out_dict['pulls_hessian'], 2).tolist()}, sandwich {np.round(out_dict['pulls_sandwich'], 2).tolist()}"
+          f"{np.round(out_dict['pulls_hessian'], 2).tolist()}, sandwich {np.round(out_dict['pulls_sandwich'], 2).tolist()}, "
+          f"noise-corrected sandwich {np.round(out_dict['pulls_sandwich_noise_corrected'], 2).tolist()} (curvature kept "
+          f"per eigen-direction {np.round(kept, 3).tolist()})"
           f" (joint Mahalanobis distance {out_dict['joint_distance_sandwich']:.2f}; its square is chi2 with {len(t_true)} dof)",
           flush=True)
     return out_dict
@@ -153,6 +165,7 @@ def main(argv: list[str] | None = None) -> int:
     if repeats:
         ph = np.array([r["pulls_hessian"] for r in repeats])
         ps = np.array([r["pulls_sandwich"] for r in repeats])
+        pc = np.array([r["pulls_sandwich_noise_corrected"] for r in repeats])   # NaN: unconstrained direction
         fits = np.array([[r["fit"][n] for n in r["names"]] for r in repeats])
         summary["repeat_statistics"] = {
             "pull_mean_hessian": ph.mean(0).tolist(), "pull_std_hessian": ph.std(0, ddof=1).tolist(),
@@ -161,16 +174,22 @@ def main(argv: list[str] | None = None) -> int:
             "mean_error_hessian": np.mean([r["errors_hessian"] for r in repeats], axis=0).tolist(),
             "mean_error_sandwich": np.mean([r["errors_sandwich_full"] for r in repeats], axis=0).tolist(),
             "limit_data_full": np.mean([r["limit_data_full"] for r in repeats], axis=0).tolist(),
+            "pull_mean_noise_corrected": np.nanmean(pc, 0).tolist(),
+            "pull_rms_noise_corrected": np.sqrt(np.nanmean(pc**2, 0)).tolist(),
+            "unconstrained_noise_corrected": np.isnan(pc).sum(0).tolist(),
         }
         st = summary["repeat_statistics"]
         text += ["", f"## {len(repeats)} repeated closures at theta* = {points[0]}", "",
                  "| parameter | pull mean (2H^-1) | pull std (2H^-1) | pull mean (sandwich) | pull std (sandwich) | "
-                 "spread of fits | mean 2H^-1 | mean sandwich | data limit |", "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+                 "spread of fits | mean 2H^-1 | mean sandwich | data limit | pull mean (noise-corrected) | "
+                 "pull rms (noise-corrected) | unconstrained |", "|---|" + "---:|" * 11]
         for i, n in enumerate(repeats[0]["names"]):
             text.append(f"| {n} | {st['pull_mean_hessian'][i]:+.2f} | {st['pull_std_hessian'][i]:.2f} | "
                         f"{st['pull_mean_sandwich'][i]:+.2f} | {st['pull_std_sandwich'][i]:.2f} | "
                         f"{st['fit_spread'][i]:.4f} | {st['mean_error_hessian'][i]:.4f} | "
-                        f"{st['mean_error_sandwich'][i]:.4f} | {st['limit_data_full'][i]:.4f} |")
+                        f"{st['mean_error_sandwich'][i]:.4f} | {st['limit_data_full'][i]:.4f} | "
+                        f"{st['pull_mean_noise_corrected'][i]:+.2f} | {st['pull_rms_noise_corrected'][i]:.2f} | "
+                        f"{st['unconstrained_noise_corrected'][i]} |")
     (out / "closure.json").write_text(json.dumps(summary, indent=1))
     (out / "closure.md").write_text("\n".join(text) + "\n")
     print("\n".join(text))

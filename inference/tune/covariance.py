@@ -26,7 +26,7 @@ chi2's errors. Real reference data usually come without bin-to-bin correlations;
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
 
 import numpy as np
 
@@ -36,7 +36,7 @@ from mlhad.exceptions import TuneError
 
 from ..objective import FitTarget
 
-__all__ = ["prediction_covariance", "sandwich_covariance"]
+__all__ = ["prediction_covariance", "derivative_noise", "noise_corrected_sandwich", "sandwich_covariance", "chi2_mc_variance"]
 
 
 def _histogram_parts(c, points: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray,
@@ -65,6 +65,37 @@ def _histogram_parts(c, points: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, 
     return c.event[keep], col_rows[keep], c.count[keep], t, ratio, scale
 
 
+def _influence_blocks(contributions: Mapping[str, Contributions], target: FitTarget, weights: np.ndarray | None,
+                      chunk: int) -> Iterator[tuple[int, int, np.ndarray]]:
+    """``(start, stop, u)`` per block of events: ``u[e, b]`` is event e's influence on height b.
+
+    ``u_eb = w_e (c_eb - R_b t_e) / (T width_b)``: the sum over events of ``u_e u_e^T`` is the
+    heights' delta-method covariance, and ``sum_e s_e u_e`` (``s_e = d log w_e / d theta``)
+    their derivatives.
+    """
+    parts = []
+    n_events = None
+    for h in target.histograms:
+        c = contributions[h.analysis][h.mc_path]
+        n_events = c.n_events if n_events is None else n_events
+        if c.n_events != n_events:
+            raise TuneError("the target's histograms come from runs of different sizes")
+        w = np.ones(c.n_events) if weights is None else np.asarray(weights, dtype=np.float64)
+        parts.append((w,) + _histogram_parts(c, h.points, w))
+    assert n_events is not None
+    offsets = np.cumsum([0] + [h.n_points for h in target.histograms])
+    n = int(offsets[-1])
+    for start in range(0, n_events, chunk):
+        stop = min(n_events, start + chunk)
+        u = np.zeros((stop - start, n))
+        for (w, ev, col, cnt, t, ratio, scale), off in zip(parts, offsets[:-1]):
+            block = -np.outer(t[start:stop], ratio)
+            sel = (ev >= start) & (ev < stop)
+            block[ev[sel] - start, col[sel]] += cnt[sel]  # (event, bin) rows are unique per histogram
+            u[:, off:off + ratio.shape[0]] = block * (w[start:stop, None] * scale[None, :])
+        yield start, stop, u
+
+
 def prediction_covariance(contributions: Mapping[str, Contributions], target: FitTarget,
                           weights: np.ndarray | None = None, *, chunk: int = 20_000) -> np.ndarray:
     """``(n, n)`` delta-method covariance of the predictions at the target's points.
@@ -79,29 +110,83 @@ def prediction_covariance(contributions: Mapping[str, Contributions], target: Fi
         The covariance, in the units of the heights (its diagonal equals the squared MC
         errors of :func:`mlhad.analysis.predict` with the same weights).
     """
-    parts = []
-    n_events = None
-    for h in target.histograms:
-        c = contributions[h.analysis][h.mc_path]
-        n_events = c.n_events if n_events is None else n_events
-        if c.n_events != n_events:
-            raise TuneError("the target's histograms come from runs of different sizes")
-        w = np.ones(c.n_events) if weights is None else np.asarray(weights, dtype=np.float64)
-        parts.append((w,) + _histogram_parts(c, h.points, w))
-    assert n_events is not None
-    offsets = np.cumsum([0] + [h.n_points for h in target.histograms])
-    n = int(offsets[-1])
+    n = target.n_points
     cov = np.zeros((n, n))
-    for start in range(0, n_events, chunk):
-        stop = min(n_events, start + chunk)
-        u = np.zeros((stop - start, n))
-        for (w, ev, col, cnt, t, ratio, scale), off in zip(parts, offsets[:-1]):
-            block = -np.outer(t[start:stop], ratio)
-            sel = (ev >= start) & (ev < stop)
-            block[ev[sel] - start, col[sel]] += cnt[sel]  # (event, bin) rows are unique per histogram
-            u[:, off:off + ratio.shape[0]] = block * (w[start:stop, None] * scale[None, :])
+    for _, _, u in _influence_blocks(contributions, target, weights, chunk):
         cov += u.T @ u
     return cov
+
+
+def derivative_noise(contributions: Mapping[str, Contributions], target: FitTarget, weights: np.ndarray,
+                     scores: np.ndarray, middles: Sequence[np.ndarray], *, chunk: int = 20_000
+                     ) -> tuple[np.ndarray, list[np.ndarray]]:
+    """The reweighted derivatives ``J`` and the expected ``dJ^T M dJ`` of their MC noise.
+
+    A reweighted run's derivatives ``J_bp = sum_e s_ep u_eb`` (``s_ep = d log w_e / d theta_p``,
+    ``u`` as in :func:`prediction_covariance`) are themselves Monte Carlo estimates. Their
+    noise adds ``E[dJ^T M dJ] = sum_e (u_e^T M u_e) s_e s_e^T - J^T M J / N`` to every
+    curvature built from them (``J^T W J``, the Hessian, the sandwich's middle term). Where
+    the predictions hardly move with some direction (the aLund-bLund valley) this noise
+    term can be much of the apparent curvature, and errors computed from ``J`` are then
+    too small; see :func:`noise_corrected_sandwich`.
+
+    Args:
+        contributions, target: as :func:`prediction_covariance`.
+        weights: ``(N,)`` event weights at theta.
+        scores: ``(N, d)`` ``d log w_e / d theta`` at theta.
+        middles: ``(n, n)`` matrices M (``diag(W)`` for the curvature, ``W Sigma W`` for
+            the sandwich's middle).
+
+    Returns:
+        ``(J, [E[dJ^T M dJ] per M])``: ``(n, d)`` derivatives and ``(d, d)`` noise terms.
+    """
+    d = scores.shape[1]
+    jac = np.zeros((target.n_points, d))
+    second = [np.zeros((d, d)) for _ in middles]
+    for start, stop, u in _influence_blocks(contributions, target, weights, chunk):
+        s = scores[start:stop]
+        jac += u.T @ s
+        for k, middle in enumerate(middles):
+            h = np.einsum("eb,bc,ec->e", u, middle, u)
+            second[k] += (s * h[:, None]).T @ s
+    n_events = scores.shape[0]
+    return jac, [sec - jac.T @ m @ jac / n_events for sec, m in zip(second, middles)]
+
+
+def noise_corrected_sandwich(contributions: Mapping[str, Contributions], target: FitTarget, weights: np.ndarray,
+                             scores: np.ndarray, mc_err: np.ndarray, sigma: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The sandwich covariance with the MC noise of the reweighted derivatives taken out of the curvature.
+
+    The apparent curvature ``G_hat = J^T W J`` of a reweighted run overstates the true one by
+    ``E[dJ^T W dJ]`` (:func:`derivative_noise`); ``G = G_hat - E[dJ^T W dJ]`` is unbiased. In
+    the frame where ``G_hat`` is the identity, ``T = G_hat^-1/2 G G_hat^-1/2`` has eigenvalues
+    ``f_k``: the fraction of each direction's apparent curvature that is information. The
+    sandwich ``S`` (:func:`sandwich_covariance`) is widened by ``1/sqrt(f_k)`` along each::
+
+        cov = Q S Q^T,   Q = G_hat^-1/2 T^-1/2 G_hat^1/2
+
+    which is ``G^-1`` exactly when ``Sigma = W^-1`` (errors as the chi2 assumes), and keeps
+    the sandwich's treatment of correlated points otherwise. A direction with ``f_k < 0.01``
+    is noise, not information, at this MC statistic: its error is infinite (NaN).
+
+    Returns:
+        ``(cov, f)``: the covariance and the kept fractions ``f_k`` (ascending).
+    """
+    wdiag = target.weights**2 / (target.data_err**2 + mc_err**2)
+    wmat = np.diag(wdiag)
+    jac, (noise,) = derivative_noise(contributions, target, weights, scores, [wmat])
+    apparent = 0.5 * (jac.T @ wmat @ jac + (jac.T @ wmat @ jac).T)
+    a_vals, a_vecs = np.linalg.eigh(apparent)
+    if np.any(a_vals <= 0):
+        return np.full_like(apparent, np.nan), np.full(apparent.shape[0], np.nan)
+    half = a_vecs @ np.diag(np.sqrt(a_vals)) @ a_vecs.T
+    inv_half = a_vecs @ np.diag(1.0 / np.sqrt(a_vals)) @ a_vecs.T
+    kept, t_vecs = np.linalg.eigh(inv_half @ (apparent - 0.5 * (noise + noise.T)) @ inv_half)
+    if np.any(kept < 0.01):
+        return np.full_like(apparent, np.nan), kept
+    q = inv_half @ t_vecs @ np.diag(1.0 / np.sqrt(kept)) @ t_vecs.T @ half
+    naive = sandwich_covariance(jac, target.data_err, mc_err, target.weights, sigma)
+    return q @ naive @ q.T, kept
 
 
 def sandwich_covariance(jacobian: np.ndarray, data_err: np.ndarray, mc_err: np.ndarray, bin_weights: np.ndarray,
@@ -116,10 +201,43 @@ def sandwich_covariance(jacobian: np.ndarray, data_err: np.ndarray, mc_err: np.n
 
     Example:
         >>> j = np.ones((4, 1)); s = np.full(4, 0.1); e = np.zeros(4); w = np.ones(4)
-        >>> float(sandwich_covariance(j, s, e, w, np.diag(s**2))[0, 0])       # = 2 H^-1 = 0.1**2 / 4
+        >>> round(float(sandwich_covariance(j, s, e, w, np.diag(s**2))[0, 0]), 12)   # = 2 H^-1 = 0.1**2 / 4
         0.0025
     """
     wdiag = bin_weights**2 / (data_err**2 + mc_err**2)
     jw = jacobian.T * wdiag
     a = np.linalg.solve(jw @ jacobian, jw)
     return a @ sigma @ a.T
+
+
+def chi2_mc_variance(residuals: np.ndarray, data_err: np.ndarray, mc_err: np.ndarray, bin_weights: np.ndarray,
+                     mc_cov: np.ndarray) -> float:
+    """Variance of Professor's chi2 from the MC run's own fluctuations, the data held fixed.
+
+    With ``chi2 = sum_i a_i (r_i - delta_i)**2``, ``a = w**2 / (s**2 + e**2)``, ``r = d - mu``
+    and Gaussian MC noise ``delta ~ N(0, C)``::
+
+        Var(chi2) = 4 r^T A C A r + 2 tr(A C A C)
+
+    ``r`` is unknown; ``d - m`` (m the run's values) estimates it with
+    ``E[(d-m)^T ACA (d-m)] = r^T ACA r + tr(ACAC)``, hence ``4 (d-m)^T ACA (d-m) - 2 tr(ACAC)``,
+    floored at the pure-noise term ``2 tr(ACAC)``. Two independent runs' chi2 at the same
+    point differ by ``sqrt(Var_1 + Var_2)`` from noise alone: about 16 for 116 points, 20k
+    data and 40k MC events.
+
+    Args:
+        residuals: ``(n,)`` ``d - m`` of the run at its own point.
+        data_err, mc_err: ``(n,)`` the chi2's errors.
+        bin_weights: ``(n,)`` the weight-file weights.
+        mc_cov: ``(n, n)`` the run's covariance of the predictions (:func:`prediction_covariance`).
+
+    Example:
+        >>> s = np.ones(4); e = np.full(4, 0.5); w = np.ones(4); c = np.diag(e**2)
+        >>> round(chi2_mc_variance(np.zeros(4), s, e, w, c), 4)     # 2 sum (e^2 / (s^2 + e^2))^2
+        0.32
+    """
+    a = bin_weights**2 / (data_err**2 + mc_err**2)
+    ac = a[:, None] * mc_cov
+    noise = float(np.sum(ac * ac.T))   # tr(ACAC)
+    quad = float(residuals @ (ac @ (a * residuals)))
+    return max(4.0 * quad - 2.0 * noise, 2.0 * noise)

@@ -220,7 +220,8 @@ def format_results_txt(result: TuneResult) -> str:
 
 #: Extra error columns of the summary: ``(result.extra key, column label)``.
 SANDWICH_COLUMNS = (("covariance_sandwich_uncorrelated_data", "sandwich (data uncorrelated)"),
-                    ("covariance_sandwich_mc_correlations", "sandwich (data correlated like MC)"))
+                    ("covariance_sandwich_mc_correlations", "sandwich (data correlated like MC)"),
+                    ("covariance_sandwich_noise_corrected", "sandwich, derivative noise removed"))
 
 
 def summary_text(result: TuneResult, rows: list[HistogramRow] | None = None, *, check: list[str] = ()) -> str:
@@ -237,7 +238,12 @@ def summary_text(result: TuneResult, rows: list[HistogramRow] | None = None, *, 
     if extra_cols:
         lines += ["", "Errors: 2 H^-1 is Professor's (data points independent); the sandwich errors include the "
                   "bin-to-bin correlations of the MC prediction, with the data points independent or sharing the "
-                  "MC's statistical correlations (mlhad.inference.tune.covariance)."]
+                  "MC's statistical correlations (mlhad.inference.tune.covariance). The last column also takes the "
+                  "MC noise of the reweighted derivatives out of the curvature (that noise looks like information): "
+                  "the errors to quote where it differs from the others"
+                  + (f"; fraction of the apparent curvature kept per direction: "
+                     f"{[round(x, 3) for x in result.extra['curvature_kept']]}" if "curvature_kept" in result.extra else "")
+                  + "."]
     lines += ["", f"chi2/ndf on the fitted points: {result.chi2_start:.1f}/{result.ndf} = "
               f"{result.chi2_start / max(result.ndf, 1):.2f} at the start -> {result.chi2:.1f}/{result.ndf} = "
               f"{result.chi2 / max(result.ndf, 1):.2f} at the best fit; converged: {result.converged}",

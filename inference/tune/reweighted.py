@@ -221,6 +221,18 @@ class ReweightedObjective:
             ev = self.evaluate(torch.tensor(np.array(theta, dtype=np.float64)))
         return (ev.weights * np.exp(ev.log_scale)).numpy().copy()
 
+    def event_scores(self, theta: np.ndarray, *, rel_step: float = 1e-4) -> np.ndarray:
+        """``(N, d)`` per-event scores ``d log w_e / d theta`` (central differences, step ``rel_step`` x range)."""
+
+        def log_w(t: np.ndarray) -> np.ndarray:
+            point: dict[str, Any] = {name: torch.tensor(float(t[i]), dtype=torch.float64)
+                                     for i, name in enumerate(self.space.names)}
+            point.update(self._fixed_t)
+            with torch.no_grad():
+                return self.reweighter.log_weights(point).numpy()
+
+        return self._central_differences(log_w, theta, rel_step).T
+
     def jacobian(self, theta: np.ndarray, *, rel_step: float = 1e-4) -> np.ndarray:
         """``(n, d)`` derivatives of the MC values by central differences (step ``rel_step`` x range)."""
         return self._central_differences(lambda t: self.values(t)[0], theta, rel_step).T

@@ -25,4 +25,7 @@ def test_closure_example_far_point(tmp_path):
     assert result["converged"] and result["regenerations"] >= 1
     # 3 parameters, fixed seeds: |pull| < 3 fails for a correct fit with probability ~1%
     assert all(abs(p) < 3 for p in result["pulls_sandwich"]), result
+    # the noise-corrected errors are wider (or the direction is unconstrained: NaN), never narrower
+    for plain, corrected in zip(result["errors_sandwich_full"], result["errors_sandwich_noise_corrected"]):
+        assert corrected != corrected or corrected >= plain * 0.999, result
     assert (out / "closure.md").read_text().startswith("# Closure of the gradient tune")

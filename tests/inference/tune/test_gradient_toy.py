@@ -194,3 +194,75 @@ def test_prediction_covariance_diagonal_is_the_analysis_error(toy_problem):
     corr = cov / np.outer(errors, errors)
     assert np.mean(corr[d01, d01][np.triu_indices(d01.stop - d01.start, 1)]) < 0
     assert np.mean(corr[d03, d03][np.triu_indices(d03.stop - d03.start, 1)]) > 0
+
+
+@pytest.mark.parametrize("point", [FAR, {"toy:mu": 0.25, "toy:width": 1.15, "toy:rate": 6.8}],
+                         ids=["at-truth", "off-truth"])
+def test_direct_chi2_noise_matches_the_spread_of_independent_runs(toy_problem, point):
+    """The ratio test's noise model: Var(chi2) of a direct run, from that run alone, equals the
+    spread of the chi2 over 60 independent runs at the same point (all three toy histograms, so
+    the spectrum's correlated bins count; off the truth the residual term 4 r^T ACA r dominates)."""
+    from mlhad.inference.tune.gradient import direct_chi2_variance
+
+    sim, target, space = toy_problem(FAR, seed=1, weights=None)
+    theta = np.array([point[n] for n in space.names])
+    chi2s, variances = [], []
+    for seed in range(100, 160):
+        obj = ReweightedObjective(sim.run(point, N_BASE, seed, label="base"), target, space)
+        chi2s.append(obj.plain_chi2(theta))
+        variances.append(direct_chi2_variance(obj, theta))
+    ratio = np.std(chi2s, ddof=1) / np.sqrt(np.mean(variances))
+    # 60 runs: the sample standard deviation is known to ~9%
+    assert 0.75 < ratio < 1.3, f"spread {np.std(chi2s, ddof=1):.2f} vs predicted {np.sqrt(np.mean(variances)):.2f}"
+
+
+def test_reweighted_derivatives_carry_the_predicted_noise(toy_problem):
+    """J from per-event scores equals the finite-difference derivatives, and the predicted
+    E[dJ^T W dJ] equals the spread of J over 60 independent bases (it is what makes noisy
+    derivatives look like curvature; the aLund-bLund valley of Pythia is made of it)."""
+    from mlhad.inference.tune.covariance import derivative_noise
+
+    sim, target, space = toy_problem(FAR, seed=1, weights=None)
+    theta = np.array([FAR[n] for n in space.names])
+    base_point = {"toy:mu": 0.2, "toy:width": 1.15, "toy:rate": 6.7}
+    wmat = np.diag(target.weights**2 / target.data_err**2)
+    jacs, predicted = [], []
+    for seed in range(100, 160):
+        obj = ReweightedObjective(sim.run(base_point, N_BASE, seed, label="base"), target, space)
+        jac, (noise,) = derivative_noise(obj.run.contributions, target, obj.event_weights(theta),
+                                         obj.event_scores(theta), [wmat])
+        if seed == 100:
+            np.testing.assert_allclose(jac, obj.jacobian(theta), rtol=1e-5, atol=1e-6 * np.abs(jac).max())
+        jacs.append(jac)
+        predicted.append(noise)
+    d_jac = np.array(jacs) - np.mean(jacs, axis=0)
+    empirical = np.einsum("kbp,bc,kcq->pq", d_jac, wmat, d_jac) / (len(jacs) - 1)
+    # 60 runs: each diagonal element is known to ~18% (chi2 with 59 dof)
+    np.testing.assert_allclose(np.diag(np.mean(predicted, axis=0)), np.diag(empirical), rtol=0.4)
+
+
+def test_noise_corrected_errors_scale_with_the_base_size(toy_problem):
+    """The share of the apparent curvature that is derivative noise falls as 1/N_base: a 10x smaller
+    base leaves about 10x more of it; the corrected errors are wider than the plain sandwich's."""
+    from mlhad.inference.tune.covariance import noise_corrected_sandwich, prediction_covariance
+
+    sim, target, space = toy_problem(FAR, seed=1, weights=None)
+    theta = np.array([FAR[n] for n in space.names])
+    lost = {}
+    for n_base in (4_000, 40_000):
+        obj = ReweightedObjective(sim.run(FAR, n_base, 5, label="base"), target, space)
+        w = obj.event_weights(theta)
+        e = obj.chi2_errors(theta)
+        sigma = np.diag(target.data_err**2) + prediction_covariance(obj.run.contributions, target, w)
+        cov, kept = noise_corrected_sandwich(obj.run.contributions, target, w, obj.event_scores(theta), e, sigma)
+        plain = np.diag(final_covariance_sandwich(obj, theta, sigma))
+        assert np.all(np.diag(cov) >= plain * (1 - 1e-9)), (np.diag(cov), plain)
+        lost[n_base] = 1.0 - kept.min()
+    assert 0.0 < lost[40_000] < 0.05
+    assert 5.0 < lost[4_000] / lost[40_000] < 20.0, lost
+
+
+def final_covariance_sandwich(obj, theta, sigma):
+    from mlhad.inference.tune.covariance import sandwich_covariance
+
+    return sandwich_covariance(obj.jacobian(theta), obj.target.data_err, obj.chi2_errors(theta), obj.target.weights, sigma)
