@@ -560,13 +560,14 @@ def _derivative_noise_warning(kept: list[float], n_events: int) -> list[str]:
     if not np.isfinite(worst) or worst >= 0.5:
         return []
     if worst > 0:
+        share = f"only {worst:.0%} of the apparent curvature is information"
         need = f"about {int(np.ceil(n_events * (1 - worst) / worst / 1000.0))}k events per base would make it half"
     else:
-        need = "the noise is as large as the curvature: bases at least 10x larger are needed"
-    return [f"along the chi2's flattest direction only {worst:.0%} of the apparent curvature is information; the rest "
-            f"is MC noise in the reweighted derivatives ({n_events} events in the base): the 2H^-1 and sandwich errors "
-            f"are too small there, quote the noise-corrected sandwich errors (NaN: not constrained at this MC "
-            f"statistic); {need}"]
+        share = f"none of the apparent curvature is information (the estimated noise is {1 - worst:.0%} of it)"
+        need = "bases at least 10x larger are needed"
+    return [f"along the chi2's flattest direction {share}; the rest is MC noise in the reweighted derivatives "
+            f"({n_events} events in the base): the 2H^-1 and sandwich errors are too small there, quote the "
+            f"noise-corrected sandwich errors (NaN: not constrained at this MC statistic); {need}"]
 
 
 def _weight_check(objective: ReweightedObjective, theta: np.ndarray) -> list[str]:

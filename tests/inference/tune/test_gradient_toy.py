@@ -266,3 +266,12 @@ def final_covariance_sandwich(obj, theta, sigma):
     from mlhad.inference.tune.covariance import sandwich_covariance
 
     return sandwich_covariance(obj.jacobian(theta), obj.target.data_err, obj.chi2_errors(theta), obj.target.weights, sigma)
+
+
+def test_derivative_noise_warning_names_the_base_size_needed():
+    from mlhad.inference.tune.gradient import _derivative_noise_warning
+
+    assert _derivative_noise_warning([0.6, 0.9, 1.0], 40_000) == []
+    # f = 0.3: noise/information = 7/3; N x 7/3 = 93.3k events make them equal
+    assert "about 94k events per base" in _derivative_noise_warning([0.3, 0.8, 1.0], 40_000)[0]
+    assert "none of the apparent curvature" in _derivative_noise_warning([-0.1, 0.8, 1.0], 20_000)[0]
