@@ -26,7 +26,7 @@ chi2's errors. Real reference data usually come without bin-to-bin correlations;
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 
 import numpy as np
 
@@ -36,7 +36,8 @@ from mlhad.exceptions import TuneError
 
 from ..objective import FitTarget
 
-__all__ = ["prediction_covariance", "derivative_noise", "noise_corrected_sandwich", "sandwich_covariance", "chi2_mc_variance"]
+__all__ = ["prediction_covariance", "derivative_noise", "noise_corrected_sandwich", "sandwich_covariance",
+           "chi2_mc_variance"]
 
 
 def _histogram_parts(c, points: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray,
@@ -118,39 +119,33 @@ def prediction_covariance(contributions: Mapping[str, Contributions], target: Fi
 
 
 def derivative_noise(contributions: Mapping[str, Contributions], target: FitTarget, weights: np.ndarray,
-                     scores: np.ndarray, middles: Sequence[np.ndarray], *, chunk: int = 20_000
-                     ) -> tuple[np.ndarray, list[np.ndarray]]:
-    """The reweighted derivatives ``J`` and the expected ``dJ^T M dJ`` of their MC noise.
+                     scores: np.ndarray, bin_weights: np.ndarray, *, chunk: int = 20_000) -> tuple[np.ndarray, np.ndarray]:
+    """The reweighted derivatives ``J`` and the expected ``dJ^T W dJ`` of their MC noise.
 
     A reweighted run's derivatives ``J_bp = sum_e s_ep u_eb`` (``s_ep = d log w_e / d theta_p``,
     ``u`` as in :func:`prediction_covariance`) are themselves Monte Carlo estimates. Their
-    noise adds ``E[dJ^T M dJ] = sum_e (u_e^T M u_e) s_e s_e^T - J^T M J / N`` to every
-    curvature built from them (``J^T W J``, the Hessian, the sandwich's middle term). Where
-    the predictions hardly move with some direction (the aLund-bLund valley) this noise
-    term can be much of the apparent curvature, and errors computed from ``J`` are then
-    too small; see :func:`noise_corrected_sandwich`.
+    noise adds ``E[dJ^T W dJ] = sum_e (u_e^T W u_e) s_e s_e^T - J^T W J / N`` to the curvature
+    ``J^T W J`` (and so to the Hessian and the sandwich). Where the predictions hardly move
+    with some direction (the aLund-bLund valley) this noise term can be much of the
+    apparent curvature, and errors computed from ``J`` are then too small; see
+    :func:`noise_corrected_sandwich`.
 
     Args:
         contributions, target: as :func:`prediction_covariance`.
         weights: ``(N,)`` event weights at theta.
         scores: ``(N, d)`` ``d log w_e / d theta`` at theta.
-        middles: ``(n, n)`` matrices M (``diag(W)`` for the curvature, ``W Sigma W`` for
-            the sandwich's middle).
+        bin_weights: ``(n,)`` the diagonal of W (the chi2's ``w**2 / (s**2 + e**2)``).
 
     Returns:
-        ``(J, [E[dJ^T M dJ] per M])``: ``(n, d)`` derivatives and ``(d, d)`` noise terms.
+        ``(J, noise)``: ``(n, d)`` derivatives and the ``(d, d)`` ``E[dJ^T W dJ]``.
     """
-    d = scores.shape[1]
-    jac = np.zeros((target.n_points, d))
-    second = [np.zeros((d, d)) for _ in middles]
+    jac = np.zeros((target.n_points, scores.shape[1]))
+    second = np.zeros((scores.shape[1], scores.shape[1]))
     for start, stop, u in _influence_blocks(contributions, target, weights, chunk):
         s = scores[start:stop]
         jac += u.T @ s
-        for k, middle in enumerate(middles):
-            h = np.einsum("eb,bc,ec->e", u, middle, u)
-            second[k] += (s * h[:, None]).T @ s
-    n_events = scores.shape[0]
-    return jac, [sec - jac.T @ m @ jac / n_events for sec, m in zip(second, middles)]
+        second += (s * ((u * u) @ bin_weights)[:, None]).T @ s
+    return jac, second - (jac.T * bin_weights) @ jac / scores.shape[0]
 
 
 def noise_corrected_sandwich(contributions: Mapping[str, Contributions], target: FitTarget, weights: np.ndarray,
@@ -173,9 +168,9 @@ def noise_corrected_sandwich(contributions: Mapping[str, Contributions], target:
         ``(cov, f)``: the covariance and the kept fractions ``f_k`` (ascending).
     """
     wdiag = target.weights**2 / (target.data_err**2 + mc_err**2)
-    wmat = np.diag(wdiag)
-    jac, (noise,) = derivative_noise(contributions, target, weights, scores, [wmat])
-    apparent = 0.5 * (jac.T @ wmat @ jac + (jac.T @ wmat @ jac).T)
+    jac, noise = derivative_noise(contributions, target, weights, scores, wdiag)
+    apparent = (jac.T * wdiag) @ jac
+    apparent = 0.5 * (apparent + apparent.T)
     a_vals, a_vecs = np.linalg.eigh(apparent)
     if np.any(a_vals <= 0):
         return np.full_like(apparent, np.nan), np.full(apparent.shape[0], np.nan)

@@ -129,12 +129,16 @@ class ReweightedObjective:
                 predictions[path] = (h.values, h.errors)
         return self.target.gather(predictions)
 
+    def _point(self, theta: torch.Tensor) -> dict[str, Any]:
+        """The reweighter's point: the free parameters at ``theta``, the fixed ones that differ from the run."""
+        point: dict[str, Any] = {name: theta[i] for i, name in enumerate(self.space.names)}
+        point.update(self._fixed_t)
+        return point
+
     # -- the function -------------------------------------------------------------------------
     def evaluate(self, theta: torch.Tensor) -> Evaluation:
         """chi2, n_eff/N and the predictions at ``theta`` (``(d,)`` float64 tensor, parameter units)."""
-        point: dict[str, Any] = {name: theta[i] for i, name in enumerate(self.space.names)}
-        point.update(self._fixed_t)
-        log_w = self.reweighter.log_weights(point)
+        log_w = self.reweighter.log_weights(self._point(theta))
         if not bool(torch.isfinite(log_w).all()):
             raise TuneError(f"non-finite event weights at {self.space.point(theta.detach().numpy())}: the point is "
                             f"far outside what the run {self.run.label} can describe")
@@ -225,11 +229,8 @@ class ReweightedObjective:
         """``(N, d)`` per-event scores ``d log w_e / d theta`` (central differences, step ``rel_step`` x range)."""
 
         def log_w(t: np.ndarray) -> np.ndarray:
-            point: dict[str, Any] = {name: torch.tensor(float(t[i]), dtype=torch.float64)
-                                     for i, name in enumerate(self.space.names)}
-            point.update(self._fixed_t)
             with torch.no_grad():
-                return self.reweighter.log_weights(point).numpy()
+                return self.reweighter.log_weights(self._point(torch.tensor(t, dtype=torch.float64))).numpy()
 
         return self._central_differences(log_w, theta, rel_step).T
 

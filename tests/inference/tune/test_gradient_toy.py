@@ -225,12 +225,13 @@ def test_reweighted_derivatives_carry_the_predicted_noise(toy_problem):
     sim, target, space = toy_problem(FAR, seed=1, weights=None)
     theta = np.array([FAR[n] for n in space.names])
     base_point = {"toy:mu": 0.2, "toy:width": 1.15, "toy:rate": 6.7}
-    wmat = np.diag(target.weights**2 / target.data_err**2)
+    wdiag = target.weights**2 / target.data_err**2
+    wmat = np.diag(wdiag)
     jacs, predicted = [], []
     for seed in range(100, 160):
         obj = ReweightedObjective(sim.run(base_point, N_BASE, seed, label="base"), target, space)
-        jac, (noise,) = derivative_noise(obj.run.contributions, target, obj.event_weights(theta),
-                                         obj.event_scores(theta), [wmat])
+        jac, noise = derivative_noise(obj.run.contributions, target, obj.event_weights(theta),
+                                      obj.event_scores(theta), wdiag)
         if seed == 100:
             np.testing.assert_allclose(jac, obj.jacobian(theta), rtol=1e-5, atol=1e-6 * np.abs(jac).max())
         jacs.append(jac)
