@@ -29,3 +29,27 @@ def test_closure_example_far_point(tmp_path):
     for plain, corrected in zip(result["errors_sandwich_full"], result["errors_sandwich_noise_corrected"]):
         assert corrected != corrected or corrected >= plain * 0.999, result
     assert (out / "closure.md").read_text().startswith("# Closure of the gradient tune")
+
+
+def test_closure_checks_reproduce_the_data_limit(tmp_path):
+    """closure_checks.py on a small repeated closure: its linear estimator is the closure's data limit, and
+    the independent pseudo-data scatter around it by the predicted amount (within the noise of 3 sets)."""
+    out = tmp_path / "closure"
+    env = {"MLHAD_NO_PROGRESS": "1", "PATH": "/usr/bin:/bin"}
+    subprocess.run([sys.executable, str(ROOT / "examples" / "closure.py"), "--out", str(out), "--data-events", "5000",
+                    "--base-events", "10000", "--points", "1", "--repeat", "3"], check=True, timeout=2400, env=env)
+    base = sorted((out / "runs").glob("monash-*"))[0]
+    subprocess.run([sys.executable, str(ROOT / "examples" / "closure_checks.py"), "--closure", str(out),
+                    "--base", str(base), "--min-n-eff", "0.3"], check=True, timeout=1200, env=env)
+    checks = json.loads((out / "closure-checks.json").read_text())
+    closure = json.loads((out / "closure.json").read_text())
+    first = checks["linear_projection"][0]
+    # the same estimator as the closure's "data limit (full)" of its first closure
+    assert first["predicted"] == pytest.approx(closure["closures"][0]["limit_data_full"], rel=1e-6)
+    for projection in checks["linear_projection"]:
+        assert projection["n_sets"] == 3
+        ratio = [e / p for e, p in zip(projection["empirical"], projection["predicted"])]
+        # the std of 3 Gaussian values is below 0.03x (or above 3x) its true value with probability 5e-4 (1e-4)
+        assert all(0.03 < r < 3.0 for r in ratio), projection
+    common = checks["common_base"]
+    assert len(common["fits"]) == 4 and all(s > 0 for s in common["spread"])
