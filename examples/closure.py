@@ -56,6 +56,13 @@ POINTS = [
 ]
 
 
+def closure_simulator(work_dir: Path, *, workers: int) -> PythiaSimulator:
+    """Pythia runs analysed for the fitted ALEPH histograms only, kept (and reused) under ``work_dir``."""
+    wf = aleph_weights()
+    subset = {p: o for p, o in read_reference(ANALYSIS).items() if any(r.matches_path(p[4:]) for r in wf.rules)}
+    return PythiaSimulator(reference={ANALYSIS: subset}, work_dir=work_dir, workers=workers, progress=False)
+
+
 def closure(sim: PythiaSimulator, base, truth: dict[str, float], *, n_data: int, n_base: int, seed: int,
             out: Path, label: str) -> dict:
     """One closure: pseudo-data at ``truth``, gradient fit from ``base``, pulls and limits."""
@@ -144,10 +151,7 @@ def main(argv: list[str] | None = None) -> int:
     torch.set_num_threads(1)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    ref = read_reference(ANALYSIS)
-    wf = aleph_weights()
-    subset = {p: o for p, o in ref.items() if any(r.matches_path(p[4:]) for r in wf.rules)}  # the fitted histograms
-    sim = PythiaSimulator(reference={ANALYSIS: subset}, work_dir=out / "runs", workers=args.workers, progress=False)
+    sim = closure_simulator(out / "runs", workers=args.workers)
     base = sim.run(MONASH, args.base_events, args.seed, label="monash")
     points = [POINTS[int(i)] for i in args.points.split(",") if i.strip()]
     results = []

@@ -29,15 +29,14 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from mlhad.inference.objective import FitTarget, build_target
-from mlhad.inference.tune import PythiaSimulator, ReweightedObjective, build_space
-from mlhad.inference.tune.aleph import aleph_weights
-from mlhad.inference.tune.covariance import prediction_covariance, sandwich_covariance
-from mlhad.inference.tune.gradient import minimise_reweighted
-from mlhad.inference.tune.space import MONASH as MONASH_DEFAULTS
-from mlhad.yoda import read_reference, read_yoda
+from closure import MONASH, closure_simulator   # examples/closure.py (this script's folder is on sys.path)
 
-ANALYSIS = "ALEPH_1996_S3486095"
+from mlhad.inference.objective import FitTarget, build_target
+from mlhad.inference.tune import ReweightedObjective, build_space
+from mlhad.inference.tune.aleph import aleph_weights
+from mlhad.inference.tune.covariance import linear_estimator, prediction_covariance, sandwich_covariance
+from mlhad.inference.tune.gradient import minimise_reweighted
+from mlhad.yoda import read_yoda
 
 
 def aligned_data(reference: FitTarget, other: FitTarget) -> np.ndarray:
@@ -55,22 +54,29 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--closure", required=True, help="the --out folder of a closure.py run with --repeat")
     parser.add_argument("--base", help="a base sample to refit every pseudo-data set from (check 2)")
     parser.add_argument("--min-n-eff", type=float, default=0.5)
+    parser.add_argument("--overwrite", action="store_true", help="replace an existing closure-checks.json")
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
     folder = Path(args.closure)
+    out = folder / "closure-checks.json"
+    if out.exists() and not args.overwrite:
+        parser.error(f"{out} exists (an earlier check); use --overwrite to replace it")
+    if not (folder / "closure.json").is_file():
+        parser.error(f"{folder / 'closure.json'} not found: --closure takes the --out folder of examples/closure.py")
     summary = json.loads((folder / "closure.json").read_text())
+    if len(summary["repeats"]) < 2:
+        parser.error(f"{folder / 'closure.json'} has {len(summary['repeats'])} repeated closures; the spread of the "
+                     "pseudo-data needs at least 2 (run examples/closure.py with --repeat 2 or more)")
     closures = summary["closures"][:1] + summary["repeats"]
     labels = ["point0"] + [f"repeat{r}" for r in range(len(summary["repeats"]))]
     truth = closures[0]["truth"]
-    wf = aleph_weights()
-    ref = read_reference(ANALYSIS)
-    subset = {p: o for p, o in ref.items() if any(r.matches_path(p[4:]) for r in wf.rules)}
-    sim = PythiaSimulator(reference={ANALYSIS: subset}, work_dir=folder / "runs", workers=1, progress=False)
+    sim = closure_simulator(folder / "runs", workers=1)
     mc_paths = sim.mc_paths()[0]
-    targets = [build_target(read_yoda(folder / f"{label}-pseudo-data.yoda"), mc_paths, weights=wf) for label in labels]
+    targets = [build_target(read_yoda(folder / f"{label}-pseudo-data.yoda"), mc_paths, weights=aleph_weights())
+               for label in labels]
     data_runs = [sim.run(truth, summary["data_events"], c["seed"], label=f"{label}-data")
                  for c, label in zip(closures, labels)]
-    space = build_space(list(truth), start={n: MONASH_DEFAULTS[n] for n in truth})
+    space = build_space(list(truth), start=MONASH)
     t_true = np.array([truth[n] for n in space.names])
     names = list(space.names)
     report = {"names": names, "linear_projection": [], "common_base": None}
@@ -79,8 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     for j in range(2):
         target = targets[j]
         jac = ReweightedObjective(data_runs[j], target, space).jacobian(t_true)
-        wdiag = target.weights**2 / target.data_err**2
-        a = np.linalg.solve((jac.T * wdiag) @ jac, jac.T * wdiag)
+        a = linear_estimator(jac, target.data_err, np.zeros(target.n_points), target.weights)
         predicted = np.sqrt(np.diag(a @ prediction_covariance(data_runs[j].contributions, target) @ a.T))
         projected = np.array([a @ aligned_data(target, t) for k, t in enumerate(targets) if k != j])
         empirical = projected.std(0, ddof=1)
@@ -112,7 +117,6 @@ def main(argv: list[str] | None = None) -> int:
                                  "mean_data_error": np.mean(data_errors, 0).tolist()}
         print(f"   spread {np.round(fits_a.std(0, ddof=1), 5).tolist()}, mean {np.round(fits_a.mean(0), 5).tolist()}, "
               f"mean data-only error {np.round(np.mean(data_errors, 0), 5).tolist()} (theta* {t_true.tolist()})")
-    out = folder / "closure-checks.json"
     out.write_text(json.dumps(report, indent=1))
     print(f"written: {out}")
     return 0

@@ -37,7 +37,7 @@ from mlhad.exceptions import TuneError
 from ..objective import FitTarget
 
 __all__ = ["prediction_covariance", "derivative_noise", "noise_corrected_sandwich", "sandwich_covariance",
-           "chi2_mc_variance"]
+           "linear_estimator", "chi2_mc_variance"]
 
 
 def _histogram_parts(c, points: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray,
@@ -199,10 +199,19 @@ def sandwich_covariance(jacobian: np.ndarray, data_err: np.ndarray, mc_err: np.n
         >>> round(float(sandwich_covariance(j, s, e, w, np.diag(s**2))[0, 0]), 12)   # = 2 H^-1 = 0.1**2 / 4
         0.0025
     """
+    a = linear_estimator(jacobian, data_err, mc_err, bin_weights)
+    return a @ sigma @ a.T
+
+
+def linear_estimator(jacobian: np.ndarray, data_err: np.ndarray, mc_err: np.ndarray,
+                     bin_weights: np.ndarray) -> np.ndarray:
+    """``(d, n)`` ``A = (J^T W J)^-1 J^T W``: a chi2 fit's linear response ``dtheta = A dd`` to the data.
+
+    Args: as :func:`sandwich_covariance`.
+    """
     wdiag = bin_weights**2 / (data_err**2 + mc_err**2)
     jw = jacobian.T * wdiag
-    a = np.linalg.solve(jw @ jacobian, jw)
-    return a @ sigma @ a.T
+    return np.linalg.solve(jw @ jacobian, jw)
 
 
 def chi2_mc_variance(residuals: np.ndarray, data_err: np.ndarray, mc_err: np.ndarray, bin_weights: np.ndarray,

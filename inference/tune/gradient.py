@@ -25,11 +25,13 @@ Algorithm (one *outer iteration* per base run):
    and the fit converges there (at its minimum inside that small region). On small bases
    the reweighted chi2 far from the base can show minima that are noise (seen on
    20k-event ALEPH fits walking along the aLund-bLund valley to the limits: a promised
-   chi2 of 350 came out at 500). The comparison allows for noise because the direct
-   chi2 of two independent runs differs by about 16 units at the same point (116 points,
-   20k data, 40k MC events): comparing them as if exact rejected good bases at random
-   and kept whichever run fluctuated low at its own point, a selection that widened the
-   Pythia closure pulls along the valley to a standard deviation of 3.    Once converged, if the minimum is seen with ``n_eff/N < polish_n_eff``, one more base is generated there and the final
+   chi2 of 350 came out at 500). The default ``reject_sigma = 0`` compares the two direct
+   chi2 as if exact, although two independent runs' chi2 differ by about 16 units at the
+   same point (116 points, 20k data, 40k MC events): that keeps whichever run fluctuated
+   low at its own point, a selection on noise, but it also brakes a walk driven by the
+   noise of the reweighted derivatives, which ``reject_sigma = 2`` let run to a parameter
+   limit in a far Pythia closure (docs/tune.md). Once converged, if the minimum is seen
+   with ``n_eff/N < polish_n_eff``, one more base is generated there and the final
    numbers are taken from it (its weights at the minimum are close to 1).
 
    Why a fixed point and not "a minimum inside the trust region": a reweighted
@@ -130,7 +132,7 @@ class GradientSettings:
         if self.max_regenerations < 0:
             raise TuneError(f"max_regenerations must be >= 0, got {self.max_regenerations!r}")
         if not (np.isfinite(self.reject_sigma) and self.reject_sigma >= 0):
-            raise TuneError(f"reject_sigma must be a finite number >= 0, got {self.reject_sigma!r} (default 2)")
+            raise TuneError(f"reject_sigma must be a finite number >= 0, got {self.reject_sigma!r} (default 0)")
 
 
 @dataclass(frozen=True)

@@ -53,3 +53,9 @@ def test_closure_checks_reproduce_the_data_limit(tmp_path):
         assert all(0.03 < r < 3.0 for r in ratio), projection
     common = checks["common_base"]
     assert len(common["fits"]) == 4 and all(s > 0 for s in common["spread"])
+    # a second run does not replace the first one's file without --overwrite
+    written = (out / "closure-checks.json").read_text()
+    again = subprocess.run([sys.executable, str(ROOT / "examples" / "closure_checks.py"), "--closure", str(out)],
+                           capture_output=True, text=True, timeout=600, env=env)
+    assert again.returncode == 2 and "use --overwrite" in again.stderr
+    assert (out / "closure-checks.json").read_text() == written
