@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["ratio_variance", "profile_variance", "yoda_profile_error"]
+__all__ = ["ratio_variance", "profile_variance", "yoda_profile_error", "effective_sample_fraction"]
 
 
 def ratio_variance(ratio: np.ndarray, total: np.ndarray, a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
@@ -72,3 +72,13 @@ def yoda_profile_error(sumw: np.ndarray, sumw2: np.ndarray, sumwy: np.ndarray, s
         neff = sumw * sumw / sumw2
         err = np.sqrt(np.maximum(variance, 0.0) / neff)
     return np.where(np.isfinite(err) & (sumw * sumw > sumw2), err, np.nan)
+
+
+def effective_sample_fraction(weights: np.ndarray) -> float:
+    """Kish's n_eff / n = (sum w)^2 / (n sum w^2): 1 for equal weights, small when few events dominate
+    (NaN for no weights, 0 when all are zero)."""
+    w = np.asarray(weights, dtype=np.float64)
+    if not w.size:
+        return float("nan")
+    sum_w2 = float(np.sum(w * w))
+    return float(w.sum() ** 2 / (w.size * sum_w2)) if sum_w2 > 0 else 0.0

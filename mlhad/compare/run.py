@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from mlhad.analysis import Contributions, Prediction, analysis_contributions, predict, write_predictions
+from mlhad.analysis.variance import effective_sample_fraction
 from mlhad.exceptions import ConfigError, HistogramError, OutputExistsError, RegistryError, SampleError
 from mlhad.io import Sample, open_sample
 from mlhad.registry import analysis as registry_analysis
@@ -27,7 +28,7 @@ from .comparison import Comparison, compare_predictions
 from .report import write_report
 from .weights import WeightFile, read_weights
 
-__all__ = ["SampleComparison", "compare_sample", "read_data", "load_event_weights"]
+__all__ = ["SampleComparison", "compare_sample", "read_data", "load_event_weights", "LOW_N_EFF", "low_n_eff_warning"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -104,6 +105,20 @@ def load_event_weights(sample: Sample, spec: str) -> tuple[np.ndarray, list[str]
             raise ConfigError(f"column set {name!r} field {f!r} is not one number per event ({err})") from err
     names = [(f or name).lower().replace(" ", "_") for f in wanted]
     return np.column_stack(columns), names
+
+
+#: Below this n_eff/N of the event weights, ``compare_sample`` warns that the chi2 is not comparable with a
+#: direct run's.
+LOW_N_EFF = 0.5
+
+
+def low_n_eff_warning(n_eff: float) -> str:
+    """Why a chi2 with strongly varying event weights is not a direct run's chi2."""
+    inflation = 1.0 / np.sqrt(max(n_eff, 1e-12))
+    return (f"the event weights have n_eff/N = {n_eff:.3f}: the MC errors are the weighted sample's "
+            f"(sqrt(sum w^2), about {inflation:.1f}x those of a direct run of the same size), so this chi2 is "
+            "smaller than a directly generated sample's at the same parameters would be; compare chi2 between "
+            "points only with runs of similar n_eff, or generate directly at the point (mlhad generate --set)")
 
 
 def _check_weights(weights: np.ndarray, sample: Sample, what: str) -> None:
@@ -213,11 +228,13 @@ def compare_sample(
         contributions[name], predictions[name] = c, pred
         comparisons.append(compare_predictions(reference, pred, weights=weights_rules, variation=variation,
                                                skipped=c.skipped))
+    n_eff = None if weights is None else effective_sample_fraction(weights if weights.ndim == 1 else weights[:, variation])
+    low_n_eff = [] if n_eff is None or n_eff >= LOW_N_EFF else [low_n_eff_warning(n_eff)]
     comparison = Comparison(
         histograms=tuple(h for cmp in comparisons for h in cmp.histograms),
         skipped={**unknown_skips, **{p: r for cmp in comparisons for p, r in cmp.skipped.items()}},
         excluded=tuple(p for cmp in comparisons for p in cmp.excluded),
-        warnings=tuple(dict.fromkeys(w for cmp in comparisons for w in cmp.warnings)),
+        warnings=tuple(dict.fromkeys([*low_n_eff, *(w for cmp in comparisons for w in cmp.warnings)])),
     )
     config = sample.metadata.get("config", {})
     meta = {
@@ -228,6 +245,7 @@ def compare_sample(
         "data": ", ".join(_display(d) for d in data),
         "weight_file": None if weights_rules is None else weights_rules.source,
         "event_weights": event_weights if isinstance(event_weights, str) else (None if weights is None else "array"),
+        "n_eff_fraction": None if n_eff is None else round(n_eff, 4),
         "mc_errors": "statistical, delta method with the event as unit (mlhad.analysis.variance)",
         "chi2": "sum w^2 (data - MC)^2 / (data_err^2 + MC_err^2), data_err = mean of down/up total error (Professor)",
     }

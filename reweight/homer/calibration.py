@@ -16,6 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import minimize
 
+from mlhad.analysis.variance import effective_sample_fraction
+
 __all__ = ["balanced_weights", "Platt", "fit_platt", "reliability_curve", "ReliabilityCurve", "roc_auc",
            "auc_null_std", "effective_sample_fraction"]
 
@@ -124,9 +126,3 @@ def auc_null_std(n_data: int, n_sim: int) -> float:
     The Mann-Whitney statistic under H0 has variance (n1 + n0 + 1) / (12 n1 n0).
     """
     return math.sqrt((n_data + n_sim + 1) / (12.0 * n_data * n_sim))
-
-
-def effective_sample_fraction(weights: np.ndarray) -> float:
-    """Kish's n_eff / n = (sum w)^2 / (n sum w^2): 1 for equal weights, small when few dominate."""
-    w = np.asarray(weights, dtype=np.float64)
-    return float(w.sum() ** 2 / (w.size * np.sum(w**2))) if w.size else float("nan")

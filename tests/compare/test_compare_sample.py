@@ -79,6 +79,32 @@ def test_event_weights_from_a_column_set(compare_sample_dir, tmp_path):
         compare_sample(s, [ALEPH], event_weights="nanweights", plots=False, progress=False)
 
 
+def test_strongly_varying_event_weights_warn_that_the_chi2_is_not_a_direct_runs(compare_sample_dir, tmp_path):
+    """Every 4th event kept (weight 1, the rest 0): n_eff/N = 1/4 exactly, MC errors 2x a direct run's."""
+    from mlhad.analysis.variance import effective_sample_fraction
+    from mlhad.io import open_sample
+
+    assert effective_sample_fraction(np.array([1.0, 1.0, 1.0])) == pytest.approx(1.0)
+    assert effective_sample_fraction(np.array([1.0, 7.0])) == pytest.approx(16 / 25)
+    sample_dir = tmp_path / "s"
+    shutil.copytree(compare_sample_dir.path, sample_dir)
+    s = open_sample(sample_dir)
+    offset = 0
+    per_chunk = []
+    for c in s.chunks:
+        index = offset + np.arange(c.n_events)
+        per_chunk.append(ak.Array({"every4th": np.where(index % 4 == 0, 1.0, 0.0), "flat": np.full(c.n_events, 2.0)}))
+        offset += c.n_events
+    s.write_column_set("thinned", per_chunk)
+    thinned = compare_sample(s, [ALEPH], event_weights="thinned", variation=0, plots=False, progress=False)
+    assert thinned.meta["n_eff_fraction"] == pytest.approx(0.25)
+    assert any("n_eff/N = 0.250" in w and "about 2.0x" in w for w in thinned.comparison.warnings)
+    flat = compare_sample(s, [ALEPH], event_weights="thinned", variation=1, plots=False, progress=False)
+    assert flat.meta["n_eff_fraction"] == pytest.approx(1.0)
+    assert not any("n_eff/N" in w for w in flat.comparison.warnings)
+    assert compare_sample(s, [ALEPH], plots=False, progress=False).meta["n_eff_fraction"] is None
+
+
 def test_bad_inputs(compare_sample_dir, tmp_path):
     truncated = tmp_path / "truncated.yoda"
     text = Path(ALEPH).read_text()
