@@ -46,14 +46,14 @@ def main(argv: list[str] | None = None) -> dict[str, tuple[float, int, np.ndarra
         parser.error("--parts must be at least 2 (the spread needs two parts)")
     sample = open_sample(args.sample)
     n = sample.n_events
-    contributions = {}
+    passes = {}  # data file -> (reference, contributions): one read and one observable pass per file
     results = {}
     for label, data, weight_file in args.check:
-        ((analysis, reference),) = read_data([data]).items()
-        if data not in contributions:
-            contributions[data] = analysis_contributions(sample, analysis, reference=reference, progress=False,
-                                                         workers=args.workers)
-        c = contributions[data]
+        if data not in passes:
+            ((analysis, reference),) = read_data([data]).items()
+            passes[data] = reference, analysis_contributions(sample, analysis, reference=reference, progress=False,
+                                                             workers=args.workers)
+        reference, c = passes[data]
         rules = read_weights(weight_file) if weight_file else None
         whole = compare_predictions(reference, predict(c, None), weights=rules)
         parts = []
