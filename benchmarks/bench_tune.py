@@ -4,18 +4,27 @@ The closure problem: pseudo-data for the default ALEPH selection at theta*, made
 ``4 x --data-events`` events at theta* with the statistical errors of ``--data-events``
 events (values with half the fluctuation of real data of that size, so that the truth,
 not a fluctuation, is what every method should find). The yardstick is the statistical
-limit of the pseudo-data, sigma_lim (the full data covariance propagated through the
-chi2, at theta*). A method *reaches the precision* when every parameter it fits lies
-within ``--tolerance`` x sigma_lim of theta*.
+limit of the pseudo-data, sigma_lim: the full data covariance propagated through the chi2
+at theta*, with the Monte Carlo noise of the reweighted derivatives taken out of the
+curvature (``covariance.noise_corrected_sandwich``; without it the limit along the
+aLund-bLund valley is too small, see docs/tune.md, "Why the aLund-bLund errors were too
+small"; both are printed). A method *reaches the precision* when every parameter it fits
+lies within ``--tolerance`` x sigma_lim of theta*.
 
 Each method climbs a ladder of budgets (gradient: events per base run; surrogate:
 events per anchor run of an order-3 Professor surrogate with 40 anchors + 1 validation;
 optuna: trials of ``--data-events / 2`` events) and stops at the first rung that reaches
 the precision; the events it generated and the wall time, summed over the rungs it
 needed, are its cost (the last rung's alone is printed too). Printed: the table, and the baselines' cost over the gradient
-method's (">=" when a baseline never reached the precision within its ladder).
+method's (">=" when a baseline never reached the precision within its ladder, "<=" when the
+gradient method did not, "??" when neither did).
 
-    python benchmarks/bench_tune.py                      # defaults: 20k-event data, about 1-2 h on 2 busy cores
+One run is one draw: every fit here is noisy along the valley, and a rung can reach the
+precision by luck and the next miss it (docs/tune.md, "Baselines benchmark", has three
+repeats). ``--repeat K`` makes an independent repetition (new pseudo-data, new seeds).
+
+    python benchmarks/bench_tune.py                      # defaults: 20k-event data, 10-25 min on 2 idle cores
+    python benchmarks/bench_tune.py --repeat 1 --out runs/bench-tune-r1
     python benchmarks/bench_tune.py --data-events 5000 --quick
 """
 
@@ -44,7 +53,7 @@ from mlhad.inference.tune import (
     pseudo_data,
 )
 from mlhad.inference.tune.aleph import aleph_weights
-from mlhad.inference.tune.covariance import prediction_covariance, sandwich_covariance
+from mlhad.inference.tune.covariance import noise_corrected_sandwich, prediction_covariance, sandwich_covariance
 from mlhad.inference.tune.space import MONASH as MONASH_DEFAULTS
 from mlhad.yoda import read_reference
 
@@ -66,9 +75,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tolerance", type=float, default=1.5, help="precision goal, in units of sigma_lim")
     parser.add_argument("--quick", action="store_true", help="shorter ladders (a smoke run)")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--repeat", type=int, default=0,
+                        help="an independent repetition (new pseudo-data and new seeds for every fit); 0: the default")
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
     out = Path(args.out)
+    if (out / "runs").exists() and any((out / "runs").iterdir()):
+        parser.error(f"{out / 'runs'} already holds Pythia runs, which the benchmark would reuse without generating "
+                     f"or timing them; remove it or choose another --out")
     n_d = args.data_events
     ref = read_reference(ANALYSIS)
     wf = aleph_weights()
@@ -76,7 +90,8 @@ def main(argv: list[str] | None = None) -> int:
     sim = PythiaSimulator(reference={ANALYSIS: subset}, work_dir=out / "runs", workers=args.workers, progress=False)
 
     t0 = time.perf_counter()
-    data_run = sim.run(TRUTH, 4 * n_d, 7, label="pseudo-data")
+    shift = 100_000 * args.repeat
+    data_run = sim.run(TRUTH, 4 * n_d, 7 + shift, label="pseudo-data")
     data = pseudo_data(data_run, error_scale=2.0)          # errors of n_d events, values of 4 n_d
     target = build_target(data, sim.mc_paths()[0], weights=wf)
     space = build_space(list(TRUTH), limits=parse_limits(LIMITS, source="bench limits"), start=MONASH)
@@ -84,16 +99,23 @@ def main(argv: list[str] | None = None) -> int:
     at_truth = ReweightedObjective(data_run, target, space)
     jac = at_truth.jacobian(truth)
     sigma_data = prediction_covariance(data_run.contributions, target) * 4.0   # covariance of n_d events
-    sigma_lim = np.sqrt(np.diag(sandwich_covariance(jac, target.data_err, np.zeros(target.n_points),
-                                                    target.weights, sigma_data)))
+    no_errors = np.zeros(target.n_points)
+    sigma_plain = np.sqrt(np.diag(sandwich_covariance(jac, target.data_err, no_errors, target.weights, sigma_data)))
+    cov_lim, kept = noise_corrected_sandwich(data_run.contributions, target, at_truth.event_weights(truth),
+                                             at_truth.event_scores(truth), no_errors, sigma_data)
+    sigma_lim = np.sqrt(np.diag(cov_lim))
     print(f"pseudo-data: {target.n_points} points, theta* = {truth.tolist()}, sigma_lim = {np.round(sigma_lim, 4).tolist()} "
-          f"({time.perf_counter() - t0:.0f} s)", flush=True)
+          f"(derivative noise removed; curvature kept per direction {np.round(kept, 3).tolist()}; without the "
+          f"correction {np.round(sigma_plain, 4).tolist()}) ({time.perf_counter() - t0:.0f} s)", flush=True)
+    if not np.all(np.isfinite(sigma_lim)):
+        raise SystemExit(f"the pseudo-data's limit is undefined (a direction keeps < 1% of its curvature: "
+                         f"{np.round(kept, 3).tolist()}); use more --data-events")
 
     def reached(best: np.ndarray) -> float:
         return float(np.max(np.abs(best - truth) / sigma_lim))
 
     ladders = {
-        "gradient": [n_d // 2, n_d, 2 * n_d] if not args.quick else [n_d // 2, n_d],
+        "gradient": [n_d // 2, n_d, 2 * n_d, 4 * n_d, 8 * n_d] if not args.quick else [n_d // 2, n_d],
         "surrogate": [n_d // 4, n_d // 2, n_d, 2 * n_d] if not args.quick else [n_d // 4, n_d // 2],
         "optuna": [30, 60, 120] if not args.quick else [20, 40],
     }
@@ -104,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
         done = None
         for k, budget in enumerate(ladder):
             t = time.perf_counter()
-            seed = 100 + 1000 * k + {"gradient": 0, "surrogate": 300, "optuna": 600}[method]
+            seed = shift + 100 + 1000 * k + {"gradient": 0, "surrogate": 300, "optuna": 600}[method]
             if method == "gradient":
                 res = fit_gradient(sim, target, space, GradientSettings(n_events=budget, seed=seed, scan_points=0),
                                    log=quiet)
@@ -119,7 +141,8 @@ def main(argv: list[str] | None = None) -> int:
             last_events, last_seconds = res.n_events, time.perf_counter() - t
             distance = reached(res.best)
             print(f"{method:9s} budget {budget:>7}: best {np.round(res.best, 4).tolist()}, "
-                  f"max |fit - truth| / sigma_lim = {distance:.2f}, {res.n_events} events, "
+                  f"max |fit - truth| / sigma_lim = {distance:.2f} "
+                  f"({np.max(np.abs(res.best - truth) / sigma_plain):.2f} without the correction), {res.n_events} events, "
                   f"{time.perf_counter() - t:.0f} s", flush=True)
             if distance <= args.tolerance:
                 done = budget
@@ -132,7 +155,9 @@ def main(argv: list[str] | None = None) -> int:
           "| events (last rung) / gradient |")
     print("|---|---|---:|---:|---:|---:|---:|---:|")
     for r in rows:
-        sign = "" if r["reached"] else ">= "
+        # a cost that never reached the precision is a lower bound on what it would have needed
+        sign = {(True, True): "", (True, False): ">= ", (False, True): "<= ", (False, False): "?? "}[
+            (grad["reached"], r["reached"])]
         print(f"| {r['method']} | {r['reached']} | {r['budget']} | {r['events']} | {r['seconds']:.0f} | "
               f"{sign}{r['events'] / grad['events']:.1f} | {sign}{r['seconds'] / grad['seconds']:.1f} | "
               f"{sign}{r['events_last_rung'] / grad['events_last_rung']:.1f} |")
@@ -140,7 +165,9 @@ def main(argv: list[str] | None = None) -> int:
         print("WARNING: the gradient method itself did not reach the precision within its ladder")
     out.mkdir(parents=True, exist_ok=True)
     (out / "bench_tune.json").write_text(json.dumps({"truth": TRUTH, "sigma_lim": sigma_lim.tolist(),
-                                                     "data_events": n_d, "tolerance": args.tolerance, "rows": rows},
+                                                     "sigma_lim_without_noise_correction": sigma_plain.tolist(),
+                                                     "data_events": n_d, "tolerance": args.tolerance,
+                                                     "repeat": args.repeat, "rows": rows},
                                                     indent=1))
     return 0
 
