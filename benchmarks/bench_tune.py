@@ -11,7 +11,8 @@ aLund-bLund valley is too small, see docs/tune.md, "Why the aLund-bLund errors w
 small"; both are printed). A method *reaches the precision* when every parameter it fits
 lies within ``--tolerance`` x sigma_lim of theta*.
 
-Each method climbs a ladder of budgets (gradient: events per base run; surrogate:
+Each method climbs a ladder of budgets (gradient: events per full-size base run, the walk
+to the minimum on ``--walk-events`` bases, default ``--data-events / 2``; surrogate:
 events per anchor run of an order-3 Professor surrogate with 40 anchors + 1 validation;
 optuna: trials of ``--data-events / 2`` events) and stops at the first rung that reaches
 the precision; the events it generated and the wall time, summed over the rungs it
@@ -78,6 +79,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tolerance", type=float, default=1.5, help="precision goal, in units of sigma_lim")
     parser.add_argument("--quick", action="store_true", help="shorter ladders (a smoke run)")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--walk-events", type=int, default=None,
+                        help="gradient: events of the walk's bases (default: --data-events / 2; 0: walk on full-size "
+                             "bases, as in the first measured runs of docs/tune.md)")
+    parser.add_argument("--methods", default="gradient,surrogate,optuna",
+                        help="comma-separated subset to run (the ratios need gradient)")
     parser.add_argument("--repeat", type=int, default=0,
                         help="an independent repetition (new pseudo-data and new seeds for every fit); 0: the default")
     args = parser.parse_args(argv)
@@ -87,6 +93,10 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"{out / 'runs'} already holds Pythia runs, which the benchmark would reuse without generating "
                      f"or timing them; remove it or choose another --out")
     n_d = args.data_events
+    methods = [m.strip() for m in args.methods.split(",") if m.strip()]
+    if "gradient" not in methods or set(methods) - {"gradient", "surrogate", "optuna"}:
+        parser.error(f"--methods {args.methods!r}: choose from gradient,surrogate,optuna, gradient included")
+    walk = n_d // 2 if args.walk_events is None else (args.walk_events or None)
     ref = read_reference(ANALYSIS)
     wf = aleph_weights()
     subset = {p: o for p, o in ref.items() if any(r.matches_path(p[4:]) for r in wf.rules)}
@@ -125,6 +135,8 @@ def main(argv: list[str] | None = None) -> int:
     }
     rows = []
     for method, ladder in ladders.items():
+        if method not in methods:
+            continue
         events = 0
         seconds = 0.0
         done = None
@@ -132,7 +144,8 @@ def main(argv: list[str] | None = None) -> int:
             t = time.perf_counter()
             seed = shift + 100 + 1000 * k + {"gradient": 0, "surrogate": 300, "optuna": 600}[method]
             if method == "gradient":
-                res = fit_gradient(sim, target, space, GradientSettings(n_events=budget, seed=seed, scan_points=0),
+                res = fit_gradient(sim, target, space, GradientSettings(n_events=budget, seed=seed, scan_points=0,
+                                                                    walk_events=min(walk, budget) if walk else None),
                                    log=quiet)
             elif method == "surrogate":
                 res = fit_surrogate(sim, target, space, SurrogateSettings(order=3, n_events=budget, seed=seed,
@@ -171,7 +184,7 @@ def main(argv: list[str] | None = None) -> int:
     (out / "bench_tune.json").write_text(json.dumps({"truth": TRUTH, "sigma_lim": sigma_lim.tolist(),
                                                      "sigma_lim_without_noise_correction": sigma_plain.tolist(),
                                                      "data_events": n_d, "tolerance": args.tolerance,
-                                                     "repeat": args.repeat, "rows": rows},
+                                                     "repeat": args.repeat, "walk_events": walk, "rows": rows},
                                                     indent=1))
     return 0
 

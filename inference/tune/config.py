@@ -38,6 +38,8 @@ class TuneConfig:
         seed: master seed (every run's seed derives from it).
         min_n_eff, max_regenerations, polish_n_eff: gradient-method trust region, regeneration cap,
             final-base threshold (see :class:`~mlhad.inference.tune.gradient.GradientSettings`).
+        walk_events: gradient method: events of the bases generated while the fit walks
+            towards the minimum (default: ``n_events``); the result comes from ``n_events`` bases.
         order, n_runs: surrogate polynomial order and anchor runs (default 2x coefficients).
         n_trials, sampler: optuna trials and sampler.
         filter_zero_errors: drop data points with zero error (as Professor ``--filter``).
@@ -65,6 +67,7 @@ class TuneConfig:
     min_n_eff: float = 0.5
     max_regenerations: int = 6
     polish_n_eff: float = 0.8
+    walk_events: int | None = None
     order: int = 3
     n_runs: int | None = None
     n_trials: int = 60
@@ -93,6 +96,16 @@ class TuneConfig:
         if self.n_events is not None and (isinstance(self.n_events, bool) or not isinstance(self.n_events, int)
                                           or self.n_events <= 0):
             raise TuneError(f"n_events must be a positive integer, got {self.n_events!r}")
+        if self.walk_events is not None:
+            if self.method != "gradient":
+                raise TuneError(f"--walk-events is used by the gradient method only; --method {self.method} has no "
+                                "walk of base runs")
+            if isinstance(self.walk_events, bool) or not isinstance(self.walk_events, int) or self.walk_events <= 0:
+                raise TuneError(f"walk_events must be a positive integer, got {self.walk_events!r}")
+            if self.walk_events > self.events_per_run:
+                raise TuneError(f"walk_events = {self.walk_events} exceeds the events per run ({self.events_per_run}); "
+                                "the walk's bases are meant to be smaller than the final ones: lower --walk-events "
+                                "or raise --events")
         if not (isinstance(self.seed, int) and 1 <= self.seed <= 800_000_000):
             raise TuneError(f"seed must be an integer in [1, 8e8] (room for the runs' derived seeds), got {self.seed!r}")
         if self.base is not None and self.method != "gradient":

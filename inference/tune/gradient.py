@@ -20,7 +20,9 @@ Algorithm (one *outer iteration* per base run):
    base that proposed it by more than ``reject_sigma`` standard deviations of the two
    runs' MC noise (:func:`.covariance.chi2_mc_variance`) is rejected, as in a
    trust-region method whose predicted reduction was not realised: the fit goes back to
-   the proposing base and halves the trust region's 1 - n_eff/N (0.5 -> 0.75 -> 0.875);
+   the proposing base and halves the rejected step's 1 - n_eff/N (at most the region's bound:
+   0.5 -> 0.75 -> 0.875 for steps to the boundary; a step to an interior minimum at n_eff/N =
+   0.98 shrinks the region to 0.99, so that the same point is not proposed and redrawn again);
    once it reaches ``polish_n_eff`` the generator has confirmed no gain beyond that base,
    and the fit converges there (at its minimum inside that small region). On small bases
    the reweighted chi2 far from the base can show minima that are noise (seen on
@@ -46,6 +48,10 @@ Algorithm (one *outer iteration* per base run):
    ``cov = 2 H^-1``.
 
 Each regeneration costs ``n_events`` generated events; everything else is reweighting.
+With ``walk_events < n_events`` the bases generated while the fit walks towards the
+minimum are smaller (``walk_events``); once the walk converges, a base of ``n_events`` is
+generated at its minimum and the iteration continues on bases of that size, so the result
+always comes from an ``n_events`` base and the walk's cost is a fraction of it.
 """
 
 from __future__ import annotations
@@ -78,7 +84,7 @@ class GradientSettings:
     """Settings of the gradient method.
 
     Attributes:
-        n_events: events of each (re)generated base run.
+        n_events: events of each (re)generated base run (of the full-size ones with ``walk_events``).
         min_n_eff: trust region: n_eff/N of the base's weights must stay above this
             (0.3-0.5 is typical; below it the reweighted prediction loses most of its
             statistical power).
@@ -106,6 +112,15 @@ class GradientSettings:
         reject_sigma: the trust-region ratio test rejects a new base whose direct chi2 is
             above the proposing base's by more than this many standard deviations of the
             two runs' MC noise (0: any increase rejects, which selects on noise).
+        walk_events: events of the bases generated while the fit walks (None: ``n_events``).
+            Smaller than ``n_events``: the first generated base and every regeneration
+            until the walk converges (or reaches ``max_regenerations``) have
+            ``walk_events``; then a base of ``n_events`` is generated at the walk's minimum
+            and the iteration goes on with bases of that size (a regeneration cap of its
+            own), so the final value and errors come from an ``n_events`` base. A given
+            ``base`` run is used as it is. The first large base is not ratio-tested
+            against the small one that proposed it: their chi2 differ by their MC errors
+            (a smaller base has larger errors in the denominator, hence a lower chi2).
     """
 
     n_events: int = 100_000
@@ -121,10 +136,15 @@ class GradientSettings:
     validate: bool = False
     pool_bases: bool = False
     reject_sigma: float = 0.0
+    walk_events: int | None = None
 
     def __post_init__(self) -> None:
         if not (isinstance(self.n_events, int) and self.n_events > 0):
             raise TuneError(f"n_events must be a positive integer, got {self.n_events!r}")
+        if self.walk_events is not None and not (isinstance(self.walk_events, int)
+                                                 and 0 < self.walk_events <= self.n_events):
+            raise TuneError(f"walk_events must be a positive integer no larger than n_events = {self.n_events}, "
+                            f"got {self.walk_events!r} (None: walk with n_events bases)")
         if not 0.0 < self.min_n_eff < 1.0:
             raise TuneError(f"min_n_eff must lie in (0, 1), got {self.min_n_eff!r} (typical: 0.3-0.5)")
         if not 0.0 < self.polish_n_eff <= 1.0:
@@ -291,9 +311,11 @@ def fit_gradient(
     simulator.check_reweightable(space.names)
     n_generated = 0
     generated_first = base is None
+    walking = settings.walk_events is not None and settings.walk_events < settings.n_events
     if base is None:
-        log(f"generating the first base run ({settings.n_events} events) at the start point")
-        base = simulator.run(space.point(space.start), settings.n_events, settings.seed, label="base-0")
+        first_events = settings.walk_events if walking else settings.n_events
+        log(f"generating the first base run ({first_events} events) at the start point")
+        base = simulator.run(space.point(space.start), first_events, settings.seed, label="base-0")
         n_generated += base.n_events
     _check_fixed(simulator, base, space)
     run = base
@@ -313,8 +335,9 @@ def fit_gradient(
     polishing = False
     min_n_eff = settings.min_n_eff
     regenerated = 0
+    phase_start = 0        # iteration at which the bases got their final size (the regeneration cap is per phase)
     current: tuple[float, float, SimulationRun, np.ndarray] | None = None   # (direct chi2, its MC variance, run, point)
-    for k in range(settings.max_regenerations + 2):
+    for k in range(2 * settings.max_regenerations + 4 if walking else settings.max_regenerations + 2):
         objective = ReweightedObjective(run, target, space, mc_errors=settings.mc_errors)
         if first_objective is None:
             first_objective = objective
@@ -329,7 +352,10 @@ def fit_gradient(
         if current is not None and not polishing and chi2_base - current[0] > settings.reject_sigma * noise:
             # the reweighted chi2 promised a gain that the generator does not deliver (a noise minimum far
             # from the base): go back to the proposing base and shrink the trust region
-            min_n_eff = 1.0 - 0.5 * (1.0 - min_n_eff)
+            # halve the rejected step's 1 - n_eff/N, not only the region's: a rejected minimum inside the region
+            # would otherwise be proposed again, and regenerating at the same point only redraws the noise
+            stepped = fit.n_eff if fit is not None else min_n_eff
+            min_n_eff = 1.0 - 0.5 * (1.0 - max(min_n_eff, stepped))
             reason = (f"rejected: chi2 {chi2_base:.2f} at this base is {chi2_base - current[0]:.2f} above the proposing "
                       f"base's {current[0]:.2f}, more than {settings.reject_sigma:g} x {noise:.2f} (the two runs' MC "
                       f"noise); back to that base with the trust region shrunk to n_eff/N >= {min_n_eff:.3f}")
@@ -371,9 +397,26 @@ def fit_gradient(
         if polishing:
             steps[-1]["decision"] = f"final base at the converged minimum ({reason})"
             break
+        if walking and (reason.startswith("converged") or k - phase_start >= settings.max_regenerations):
+            # the walk is over: from here on the bases have their full size, starting at the walk's minimum
+            if not reason.startswith("converged"):
+                warnings.append(f"the walk on {settings.walk_events}-event bases did not converge after "
+                                f"{settings.max_regenerations} regenerations ({reason}); the full-size bases go on "
+                                "from its last minimum")
+            walking = False
+            phase_start = k + 1
+            current = None
+            min_n_eff = settings.min_n_eff
+            log(f"walk over ({reason.split(':')[0]}); generating a full-size base at {space.point(theta)} "
+                f"({settings.n_events} events)")
+            run = simulator.run(space.point(theta), settings.n_events, settings.seed + k + 1, label=f"base-{k + 1}")
+            generated_runs.append(run)
+            n_generated += run.n_events
+            regenerated += 1
+            continue
         if reason.startswith("converged"):
             converged = True
-            if fit.n_eff >= settings.polish_n_eff or k == settings.max_regenerations:
+            if fit.n_eff >= settings.polish_n_eff or k - phase_start == settings.max_regenerations:
                 break
             # the minimum is statistically settled but seen through weights far from 1: take the final
             # numbers (value, Hessian, scans) from one more base generated there
@@ -385,12 +428,13 @@ def fit_gradient(
             n_generated += run.n_events
             regenerated += 1
             continue
-        if k >= settings.max_regenerations:
+        if k - phase_start >= settings.max_regenerations:
             warnings.append(f"not converged after {settings.max_regenerations} regenerations ({reason}); the result "
                             "is the last minimum: raise max_regenerations or start closer")
             break
-        log(f"regenerating the base at {space.point(theta)} ({settings.n_events} events)")
-        run = simulator.run(space.point(theta), settings.n_events, settings.seed + k + 1, label=f"base-{k + 1}")
+        events = settings.walk_events if walking else settings.n_events
+        log(f"regenerating the base at {space.point(theta)} ({events} events)")
+        run = simulator.run(space.point(theta), events, settings.seed + k + 1, label=f"base-{k + 1}")
         generated_runs.append(run)
         n_generated += run.n_events
         regenerated += 1

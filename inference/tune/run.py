@@ -64,7 +64,7 @@ def run_method(config: TuneConfig, simulator: Simulator, target: FitTarget, spac
     if config.method == "gradient":
         return fit_gradient(simulator, target, space, GradientSettings(
             n_events=n, min_n_eff=config.min_n_eff, polish_n_eff=config.polish_n_eff,
-            max_regenerations=config.max_regenerations, seed=config.seed,
+            max_regenerations=config.max_regenerations, walk_events=config.walk_events, seed=config.seed,
             scan_points=13 if config.scans else 0, validate=config.validate), base=base, log=log)
     if config.method == "optuna":
         return fit_optuna(simulator, target, space, OptunaSettings(

@@ -43,6 +43,9 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--min-neff", type=float, default=0.5,
                         help="gradient: regenerate when n_eff/N of the base falls to this (default 0.5)")
     parser.add_argument("--max-regenerations", type=int, default=6)
+    parser.add_argument("--walk-events", type=int, default=None, metavar="N",
+                        help="gradient: events of the bases generated while the fit walks to the minimum (default: "
+                             "--events); smaller walk bases save events, the result comes from --events bases")
     parser.add_argument("--order", type=int, default=3, help="surrogate: polynomial order (default 3)")
     parser.add_argument("--runs", type=int, default=None, help="surrogate: anchor runs (default 2x coefficients)")
     parser.add_argument("--trials", type=int, default=60, help="optuna: trials (default 60)")
@@ -71,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
         data=tuple(args.data), params=tuple(p for p in args.params.split(",") if p.strip()), out=args.out,
         method=args.method, limits=args.limits, weights=args.weights, check=tuple(args.check), base=args.base,
         start=_start(args.start), n_events=args.events, seed=args.seed, min_n_eff=args.min_neff,
-        max_regenerations=args.max_regenerations, order=args.order, n_runs=args.runs, n_trials=args.trials,
+        max_regenerations=args.max_regenerations, walk_events=args.walk_events, order=args.order, n_runs=args.runs, n_trials=args.trials,
         filter_zero_errors=not args.no_filter, settings=tuple(settings), workers=args.workers, validate=args.validate,
         plots=not args.no_plots, overwrite=args.overwrite, progress=not args.no_progress,
     )

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import torch
 
+from mlhad.exceptions import TuneError
 from mlhad.inference.objective import chi2
 from mlhad.inference.tune import GradientSettings, ReweightedObjective, at_reference, fit_gradient, pulls
 from mlhad.inference.tune.gradient import final_covariance
@@ -88,6 +89,31 @@ def test_far_truth_is_reached_by_regeneration(toy_problem):
     assert all(abs(x) < 2 for x in p.values()), f"pulls {p}"
     # chi2 at the minimum: ndf points of Gaussian noise (data + MC), within 4 standard deviations
     assert abs(res.chi2 - res.ndf) < 4 * math.sqrt(2 * res.ndf), f"chi2 {res.chi2:.1f} for ndf {res.ndf}"
+
+
+def test_small_walk_bases_then_full_size_bases_for_the_result(toy_problem):
+    """walk_events: the walk to a far truth runs on small bases, the result comes from full-size ones and closes."""
+    sim, target, space = toy_problem(FAR, seed=7)
+    walk = N_BASE // 4
+    res = fit_gradient(sim, target, space, GradientSettings(n_events=N_BASE, walk_events=walk, seed=9, scan_points=0),
+                       log=quiet)
+    sizes = [s["run"]["n_events"] for s in res.steps]
+    assert sizes[0] == walk, "the first generated base is a walk base"
+    switch = sizes.index(N_BASE)
+    assert switch >= 2, f"reaching FAR takes a walk of several small bases, sizes {sizes}"
+    assert set(sizes[:switch]) == {walk} and set(sizes[switch:]) == {N_BASE}, f"sizes {sizes}"
+    assert res.steps[switch - 1]["decision"].startswith("converged"), "the walk ended because it converged"
+    assert res.best_point.run.n_events == N_BASE, "the final estimate comes from a full-size base"
+    assert res.converged and not [w for w in res.warnings if "did not converge" in w], res.warnings
+    generated = {s["run"]["label"]: s["run"]["n_events"] for s in res.steps}
+    assert res.n_events == sum(generated.values()), "every generated base is counted once"
+    p = pulls(res.values(), res.error_dict(), FAR)
+    assert all(abs(x) < 2 for x in p.values()), f"pulls {p}"
+
+
+def test_walk_events_larger_than_the_bases_is_refused():
+    with pytest.raises(TuneError, match="walk_events must be a positive integer no larger than n_events = 1000"):
+        GradientSettings(n_events=1000, walk_events=2000)
 
 
 def test_opt_in_pooling_takes_the_final_estimate_from_every_base(toy_problem):
