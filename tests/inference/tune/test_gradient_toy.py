@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -109,6 +110,49 @@ def test_small_walk_bases_then_full_size_bases_for_the_result(toy_problem):
     assert res.n_events == sum(generated.values()), "every generated base is counted once"
     p = pulls(res.values(), res.error_dict(), FAR)
     assert all(abs(x) < 2 for x in p.values()), f"pulls {p}"
+
+
+class SabotagedFirstRegeneration:
+    """The toy generator, except that base-1's histograms come from a point far from the one it is labelled with.
+
+    Its reweighter is that of an honest run at the labelled point, so that at its own point
+    the weights are 1 and the direct chi2 is the far point's: a base that breaks the promise.
+    """
+
+    def __init__(self, simulator, shift: dict[str, float]):
+        self.simulator = simulator
+        self.shift = shift
+
+    def __getattr__(self, name):
+        return getattr(self.simulator, name)
+
+    def run(self, point, n_events, seed, *, label, histories=True):
+        if label != "base-1":
+            return self.simulator.run(point, n_events, seed, label=label, histories=histories)
+        honest = self.simulator.run(point, n_events, seed, label=label, histories=histories)
+        moved = {n: v + self.shift.get(n, 0.0) for n, v in point.items()}
+        far = self.simulator.run(moved, n_events, seed, label=label, histories=histories)
+        return dataclasses.replace(honest, contributions=far.contributions)
+
+
+def test_a_rejected_interior_step_shrinks_the_region_below_it(toy_problem):
+    """A new base that does not deliver the promised gain: the next step from the old base must be shorter.
+
+    The truth is close to the start, so the first minimum lies inside the trust region
+    (n_eff/N ~ 0.99). Halving only the region's bound (0.5 -> 0.75) would propose the
+    same point again; the region must shrink below the rejected step's n_eff/N instead.
+    """
+    near = {"toy:mu": 0.05, "toy:width": 1.0, "toy:rate": 6.0}
+    sim, target, space = toy_problem(near, seed=3)
+    rigged = SabotagedFirstRegeneration(sim, {"toy:mu": 0.4})
+    res = fit_gradient(rigged, target, space, GradientSettings(n_events=N_BASE, seed=5, scan_points=0), log=quiet)
+    first, rejected, retry = res.steps[0], res.steps[1], res.steps[2]
+    assert 0.75 < first["n_eff_min"] < 0.999 and not first["decision"].startswith("converged"), first["decision"]
+    assert rejected["decision"].startswith("rejected"), rejected["decision"]
+    assert rejected["min_n_eff"] == pytest.approx(1.0 - 0.5 * (1.0 - first["n_eff_min"]))
+    assert retry["run"]["label"] == "base-0", "the fit went back to the proposing base"
+    assert retry["n_eff_min"] >= rejected["min_n_eff"] * (1 - 1e-3), "the retried step stays inside the smaller region"
+    assert not np.allclose(retry["theta_min"], first["theta_min"], rtol=0, atol=1e-4), "not the rejected point again"
 
 
 def test_walk_events_larger_than_the_bases_is_refused():
