@@ -21,8 +21,9 @@ method's (">=" when a baseline never reached the precision within its ladder, "<
 gradient method did not, "??" when neither did).
 
 One run is one draw: every fit here is noisy along the valley, and a rung can reach the
-precision by luck and the next miss it (docs/tune.md, "Baselines benchmark", has three
-repeats). ``--repeat K`` makes an independent repetition (new pseudo-data, new seeds).
+precision by luck and the next miss it (docs/tune.md, "Baselines benchmark", has eight
+repeats: with the walk, the surrogate needed 1.8-15x the gradient method's events).
+``--repeat K`` makes an independent repetition (new pseudo-data, new seeds).
 
     python benchmarks/bench_tune.py                      # defaults: 20k-event data, 10-25 min on 2 idle cores
     python benchmarks/bench_tune.py --repeat 1 --out runs/bench-tune-r1
