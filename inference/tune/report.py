@@ -193,7 +193,7 @@ def format_cmnd(result: TuneResult, *, header: str = "") -> str:
     lines += [f"! {line}" for line in header.splitlines() if line]
     lines.append(f"! method {result.method}; chi2/ndf = {result.chi2:.2f}/{result.ndf} at the best fit")
     for name, value, err in zip(result.names, result.best, result.errors):
-        lines.append(f"{name} = {value:.5f}    ! +- {err:.5f} (2 H^-1)")
+        lines.append(f"{name} = {value:.5f}    ! +- {err:.5f} ({result.error_source})")
     for name, value in result.fixed.items():
         lines.append(f"{name} = {value!r}    ! fixed")
     return "\n".join(lines) + "\n"
@@ -204,7 +204,7 @@ def format_results_txt(result: TuneResult) -> str:
     width = max(len(n) for n in result.names)
     out = [f"# mlhad tune, method {result.method}", f"# GOF {result.chi2:.6f}", f"# NDOF {result.ndf}", "#"]
     out += [f"{n.ljust(width)}\t{v:.6f}" for n, v in zip(result.names, result.best)]
-    out += ["#", "# Errors (2 H^-1):", "#"]
+    out += ["#", f"# Errors ({result.error_source}):", "#"]
     out += [f"# {n.ljust(width)}\t{e:.6e}" for n, e in zip(result.names, result.errors)]
     corr = result.correlation
     if corr is not None:
@@ -230,13 +230,17 @@ def summary_text(result: TuneResult, rows: list[HistogramRow] | None = None, *, 
     extra_cols = [(label, np.sqrt(np.diag(np.asarray(result.extra[key])))) for key, label in SANDWICH_COLUMNS
                   if key in result.extra]
     lines = [f"# Tune summary ({result.method})", "",
-             "| parameter | start | best fit | error (2 H^-1) | error x sqrt(chi2/ndf) |"
+             f"| parameter | start | best fit | error ({result.error_source}) | error x sqrt(chi2/ndf) |"
              + "".join(f" {label} |" for label, _ in extra_cols), "|---|---:|---:|---:|---:|" + "---:|" * len(extra_cols)]
     for i, (n, s, b, e, se) in enumerate(zip(result.names, result.start, result.best, result.errors,
                                              result.scaled_errors)):
         lines.append(f"| {n} | {s:.4f} | {b:.4f} | {e:.4f} | {se:.4f} |" + "".join(f" {v[i]:.4f} |" for _, v in extra_cols))
     if extra_cols:
-        lines += ["", "Errors: 2 H^-1 is Professor's (data points independent); the sandwich errors include the "
+        first = ("2 H^-1 is Professor's (data points independent)" if result.error_source == "2 H^-1" else
+                 "the chi2's Hessian is not positive definite at the best fit, so the first column is the "
+                 "Gauss-Newton 2 (J^T W J)^-1, the expected curvature with the data points independent (see the "
+                 "warnings)")
+        lines += ["", f"Errors: {first}; the sandwich errors include the "
                   "bin-to-bin correlations of the MC prediction, with the data points independent or sharing the "
                   "MC's statistical correlations (mlhad.inference.tune.covariance). The last column also takes the "
                   "MC noise of the reweighted derivatives out of the curvature (that noise looks like information): "

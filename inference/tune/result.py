@@ -91,6 +91,12 @@ class TuneResult:
         return np.sqrt(np.diag(self.covariance))
 
     @property
+    def error_source(self) -> str:
+        """What :attr:`errors` are: ``"2 H^-1"``, or ``"Gauss-Newton 2 (J^T W J)^-1"`` where the chi2's
+        Hessian was not positive definite at the best fit (gradient method, ``extra["covariance_source"]``)."""
+        return "Gauss-Newton 2 (J^T W J)^-1" if self.extra.get("covariance_source") == "gauss-newton" else "2 H^-1"
+
+    @property
     def correlation(self) -> np.ndarray | None:
         return None if self.covariance is None else correlation(self.covariance)
 

@@ -30,6 +30,8 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import numpy as np
+
     from mlhad.inference.tune import demo_tune
     from mlhad.inference.tune.space import MONASH
 
@@ -43,10 +45,16 @@ def run(args: argparse.Namespace) -> int:
     print("=" * 72)
     print(f"Fast ALEPH tune finished in {time.perf_counter() - t0:.0f} s")
     width = max(len(n) for n in result.names)
-    for name, start, best, err in zip(result.names, result.start, result.best, result.errors):
+    corrected = result.extra.get("covariance_sandwich_noise_corrected")
+    noise_free = np.sqrt(np.diag(np.asarray(corrected))) if corrected is not None else None
+    print(f"  errors: {result.error_source}" + ("; in brackets with the MC noise of the reweighted derivatives "
+                                                 "removed (nan: not constrained at this MC statistic)"
+                                                 if noise_free is not None else ""))
+    for i, (name, start, best, err) in enumerate(zip(result.names, result.start, result.best, result.errors)):
         monash = MONASH.get(name)
         ref = f"   (Monash {monash:g})" if monash is not None else ""
-        print(f"  {name:<{width}}  {best:.3f} +- {err:.3f}{ref}   start {start:.3f}")
+        bracket = f" [{noise_free[i]:.3f}]" if noise_free is not None else ""
+        print(f"  {name:<{width}}  {best:.3f} +- {err:.3f}{bracket}{ref}   start {start:.3f}")
     ndf = max(result.ndf, 1)
     print(f"  chi2/ndf on the {result.n_points} fitted ALEPH points: {result.chi2_start:.1f}/{ndf} = "
           f"{result.chi2_start / ndf:.2f} (Monash) -> {result.chi2:.1f}/{ndf} = {result.chi2 / ndf:.2f} (tune)"

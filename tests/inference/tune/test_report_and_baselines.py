@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import numpy as np
@@ -9,7 +10,7 @@ import pytest
 
 from mlhad.config import parse_setting
 from mlhad.inference.tune import GradientSettings, OptunaSettings, fit_gradient, fit_optuna
-from mlhad.inference.tune.report import write_outputs
+from mlhad.inference.tune.report import format_cmnd, format_results_txt, summary_text, write_outputs
 from mlhad.inference.tune.toy import TOY_DEFAULT
 
 TRUTH = {"toy:mu": 0.1, "toy:width": 1.05, "toy:rate": 6.3}
@@ -51,6 +52,15 @@ def test_outputs_of_a_gradient_tune(toy_problem, tmp_path):
     for scan in res.scans:
         assert scan.delta_chi2.min() == pytest.approx(0.0, abs=1e-6)
         assert scan.delta_chi2[0] > 0.5 and scan.delta_chi2[-1] > 0.5
+    # the errors are labelled by where they came from: the Hessian here ...
+    assert res.extra["covariance_source"] == "hessian" and res.error_source == "2 H^-1"
+    assert "| error (2 H^-1) |" in summary and "(2 H^-1)" in (tmp_path / "tune.cmnd").read_text()
+    # ... the Gauss-Newton curvature where the Hessian was not positive definite
+    gauss_newton = dataclasses.replace(res, extra={**res.extra, "covariance_source": "gauss-newton"})
+    assert gauss_newton.error_source == "Gauss-Newton 2 (J^T W J)^-1"
+    text = summary_text(gauss_newton)
+    assert "| error (Gauss-Newton 2 (J^T W J)^-1) |" in text and "Hessian is not positive definite" in text
+    assert "2 H^-1" not in format_cmnd(gauss_newton) + format_results_txt(gauss_newton)
 
 
 def test_optuna_baseline_on_the_toy(toy_problem):
