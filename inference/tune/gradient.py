@@ -309,14 +309,12 @@ def fit_gradient(
     """
     t_start = time.perf_counter()
     simulator.check_reweightable(space.names)
-    n_generated = 0
     generated_first = base is None
     walking = settings.walk_events is not None and settings.walk_events < settings.n_events
     if base is None:
         first_events = settings.walk_events if walking else settings.n_events
         log(f"generating the first base run ({first_events} events) at the start point")
         base = simulator.run(space.point(space.start), first_events, settings.seed, label="base-0")
-        n_generated += base.n_events
     _check_fixed(simulator, base, space)
     run = base
     generated_runs = [base]
@@ -334,9 +332,15 @@ def fit_gradient(
         tolerance = float(chi2_dist.ppf(0.68, space.dim))
     polishing = False
     min_n_eff = settings.min_n_eff
-    regenerated = 0
     phase_start = 0        # iteration at which the bases got their final size (the regeneration cap is per phase)
     current: tuple[float, float, SimulationRun, np.ndarray] | None = None   # (direct chi2, its MC variance, run, point)
+
+    def new_base(at: np.ndarray, events: int, k: int) -> SimulationRun:
+        """Generate base ``k + 1`` at ``at`` (seed ``seed + k + 1``) and keep it with the others."""
+        made = simulator.run(space.point(at), events, settings.seed + k + 1, label=f"base-{k + 1}")
+        generated_runs.append(made)
+        return made
+
     for k in range(2 * settings.max_regenerations + 4 if walking else settings.max_regenerations + 2):
         objective = ReweightedObjective(run, target, space, mc_errors=settings.mc_errors)
         if first_objective is None:
@@ -409,10 +413,7 @@ def fit_gradient(
             min_n_eff = settings.min_n_eff
             log(f"walk over ({reason.split(':')[0]}); generating a full-size base at {space.point(theta)} "
                 f"({settings.n_events} events)")
-            run = simulator.run(space.point(theta), settings.n_events, settings.seed + k + 1, label=f"base-{k + 1}")
-            generated_runs.append(run)
-            n_generated += run.n_events
-            regenerated += 1
+            run = new_base(theta, settings.n_events, k)
             continue
         if reason.startswith("converged"):
             converged = True
@@ -423,10 +424,7 @@ def fit_gradient(
             polishing = True
             log(f"converged; n_eff/N = {fit.n_eff:.2f} < polish_n_eff = {settings.polish_n_eff} at the minimum: one "
                 "more base there for the final estimate and errors")
-            run = simulator.run(space.point(theta), settings.n_events, settings.seed + k + 1, label=f"base-{k + 1}")
-            generated_runs.append(run)
-            n_generated += run.n_events
-            regenerated += 1
+            run = new_base(theta, settings.n_events, k)
             continue
         if k - phase_start >= settings.max_regenerations:
             warnings.append(f"not converged after {settings.max_regenerations} regenerations ({reason}); the result "
@@ -434,11 +432,10 @@ def fit_gradient(
             break
         events = settings.walk_events if walking else settings.n_events
         log(f"regenerating the base at {space.point(theta)} ({events} events)")
-        run = simulator.run(space.point(theta), events, settings.seed + k + 1, label=f"base-{k + 1}")
-        generated_runs.append(run)
-        n_generated += run.n_events
-        regenerated += 1
+        run = new_base(theta, events, k)
     assert objective is not None and fit is not None and first_objective is not None
+    regenerated = len(generated_runs) - 1
+    n_generated = sum(r.n_events for r in generated_runs[0 if generated_first else 1:])
     pool_info: dict[str, Any] = {}
     if settings.pool_bases:
         pool = poolable(generated_runs, objective.run, space.names)
