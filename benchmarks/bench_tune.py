@@ -83,6 +83,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--walk-events", type=int, default=None,
                         help="gradient: events of the walk's bases (default: --data-events / 2; 0: walk on full-size "
                              "bases, as in the first measured runs of docs/tune.md)")
+    parser.add_argument("--ratio-test", choices=("direct", "paired"), default="direct",
+                        help="gradient: how a new base is tested against the one that proposed it "
+                             "(GradientSettings.ratio_test)")
     parser.add_argument("--methods", default="gradient,surrogate,optuna",
                         help="comma-separated subset to run (the ratios need gradient)")
     parser.add_argument("--repeat", type=int, default=0,
@@ -146,7 +149,8 @@ def main(argv: list[str] | None = None) -> int:
             seed = shift + 100 + 1000 * k + {"gradient": 0, "surrogate": 300, "optuna": 600}[method]
             if method == "gradient":
                 res = fit_gradient(sim, target, space, GradientSettings(n_events=budget, seed=seed, scan_points=0,
-                                                                    walk_events=min(walk, budget) if walk else None),
+                                                                    walk_events=min(walk, budget) if walk else None,
+                                                                    ratio_test=args.ratio_test),
                                    log=quiet)
             elif method == "surrogate":
                 res = fit_surrogate(sim, target, space, SurrogateSettings(order=3, n_events=budget, seed=seed,
@@ -185,7 +189,8 @@ def main(argv: list[str] | None = None) -> int:
     (out / "bench_tune.json").write_text(json.dumps({"truth": TRUTH, "sigma_lim": sigma_lim.tolist(),
                                                      "sigma_lim_without_noise_correction": sigma_plain.tolist(),
                                                      "data_events": n_d, "tolerance": args.tolerance,
-                                                     "repeat": args.repeat, "walk_events": walk, "rows": rows},
+                                                     "repeat": args.repeat, "walk_events": walk,
+                                                     "ratio_test": args.ratio_test, "rows": rows},
                                                     indent=1))
     return 0
 

@@ -64,7 +64,7 @@ def closure_simulator(work_dir: Path, *, workers: int) -> PythiaSimulator:
 
 
 def closure(sim: PythiaSimulator, base, truth: dict[str, float], *, n_data: int, n_base: int, seed: int,
-            out: Path, label: str) -> dict:
+            out: Path, label: str, ratio_test: str = "direct") -> dict:
     """One closure: pseudo-data at ``truth``, gradient fit from ``base``, pulls and limits."""
     t0 = time.perf_counter()
     data_run = sim.run(truth, n_data, seed, label=f"{label}-data")
@@ -74,7 +74,8 @@ def closure(sim: PythiaSimulator, base, truth: dict[str, float], *, n_data: int,
     t_true = np.array([truth[n] for n in space.names])
     monash_obj = ReweightedObjective(base, target, space)
     n_eff_monash = monash_obj.value_and_grad(t_true)[2]
-    res = fit_gradient(sim, target, space, GradientSettings(n_events=n_base, seed=seed + 1, scan_points=0),
+    res = fit_gradient(sim, target, space, GradientSettings(n_events=n_base, seed=seed + 1, scan_points=0,
+                                                                  ratio_test=ratio_test),
                        base=base, log=lambda s: print(f"  {s}", flush=True))
     # the final base at the best fit: derivatives and MC covariance
     final = ReweightedObjective(res.best_point.run, target, space)
@@ -147,6 +148,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=0, help="extra independent closures at the first point")
     parser.add_argument("--seed", type=int, default=1000)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--ratio-test", choices=("direct", "paired"), default="direct",
+                        help="how the gradient fit tests a new base against the one that proposed it "
+                             "(GradientSettings.ratio_test)")
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
     out = Path(args.out)
@@ -157,13 +161,16 @@ def main(argv: list[str] | None = None) -> int:
     results = []
     for k, truth in enumerate(points):
         results.append(closure(sim, base, truth, n_data=args.data_events, n_base=args.base_events,
-                               seed=args.seed + 100 * (k + 1), out=out, label=f"point{k}"))
+                               seed=args.seed + 100 * (k + 1), out=out, label=f"point{k}",
+                               ratio_test=args.ratio_test))
     repeats = []
     for r in range(args.repeat):
         rep_base = sim.run(MONASH, args.base_events, args.seed + 50_000 + 100 * r, label=f"monash-rep{r}")
         repeats.append(closure(sim, rep_base, points[0], n_data=args.data_events, n_base=args.base_events,
-                               seed=args.seed + 10_000 + 100 * r, out=out, label=f"repeat{r}"))
-    summary = {"data_events": args.data_events, "base_events": args.base_events, "closures": results,
+                               seed=args.seed + 10_000 + 100 * r, out=out, label=f"repeat{r}",
+                               ratio_test=args.ratio_test))
+    summary = {"data_events": args.data_events, "base_events": args.base_events, "ratio_test": args.ratio_test,
+               "closures": results,
                "repeats": repeats}
     text = ["# Closure of the gradient tune", "", table(results)]
     if repeats:

@@ -75,8 +75,8 @@ from .reweighted import ReweightedObjective
 from .simulator import SimulationRun, Simulator, at_reference
 from .space import ParameterSpace
 
-__all__ = ["GradientSettings", "InnerFit", "minimise_reweighted", "fit_gradient", "pooled_minimum", "final_covariance",
-           "direct_chi2_variance"]
+__all__ = ["GradientSettings", "InnerFit", "minimise_reweighted", "fit_gradient", "ratio_test", "pooled_minimum",
+           "final_covariance", "direct_chi2_variance"]
 
 
 @dataclass(frozen=True)
@@ -111,7 +111,18 @@ class GradientSettings:
             moved a far Pythia closure by 3 sigma; see docs/tune.md, "Pooling did not help".
         reject_sigma: the trust-region ratio test rejects a new base whose direct chi2 is
             above the proposing base's by more than this many standard deviations of the
-            two runs' MC noise (0: any increase rejects, which selects on noise).
+            two runs' MC noise (0: any increase rejects, which selects on noise). Only
+            with ``ratio_test="direct"``.
+        ratio_test: how a new base is tested against the base that proposed it.
+            ``"direct"`` (default): the two bases' direct chi2 at their own points, as
+            above: two independent runs, whose chi2 differ by their MC noise (about 16
+            units for 116 points, 20k data and 40k MC events) even at the same point.
+            ``"paired"``: the new base alone compares the two points -- its direct chi2
+            at its own point against its reweighted chi2 at the proposing base's point,
+            on the same events -- and is rejected if it sees the old point lower. A
+            base's overall fluctuation cancels in that difference, so the test does not
+            keep whichever run fluctuated low (the selection ``"direct"`` makes); what is
+            left is the noise of reweighting back over one step.
         walk_events: events of the bases generated while the fit walks (None: ``n_events``).
             Smaller than ``n_events``: the first generated base and every regeneration
             until the walk converges (or reaches ``max_regenerations``) have
@@ -137,6 +148,7 @@ class GradientSettings:
     pool_bases: bool = False
     reject_sigma: float = 0.0
     walk_events: int | None = None
+    ratio_test: str = "direct"
 
     def __post_init__(self) -> None:
         if not (isinstance(self.n_events, int) and self.n_events > 0):
@@ -153,6 +165,11 @@ class GradientSettings:
             raise TuneError(f"max_regenerations must be >= 0, got {self.max_regenerations!r}")
         if not (np.isfinite(self.reject_sigma) and self.reject_sigma >= 0):
             raise TuneError(f"reject_sigma must be a finite number >= 0, got {self.reject_sigma!r} (default 0)")
+        if self.ratio_test not in ("direct", "paired"):
+            raise TuneError(f"ratio_test must be 'direct' or 'paired', got {self.ratio_test!r}")
+        if self.ratio_test == "paired" and self.reject_sigma != 0:
+            raise TuneError(f"reject_sigma = {self.reject_sigma!r} applies to ratio_test='direct' only; the paired test "
+                            "rejects a new base that sees the proposing base's point lower (leave reject_sigma at 0)")
 
 
 @dataclass(frozen=True)
@@ -352,21 +369,20 @@ def fit_gradient(
         var_base = direct_chi2_variance(objective, base_theta)
         ndf = max(target.ndf(space.dim), 1)
         # trust-region ratio test: the new base must not be significantly worse than the base that proposed it
-        noise = np.sqrt(var_base + current[1]) if current is not None else 0.0
-        if current is not None and not polishing and chi2_base - current[0] > settings.reject_sigma * noise:
+        test = ratio_test(settings, objective, chi2_base, var_base, current) \
+            if current is not None and not polishing else None
+        if test is not None and test["rejected"]:
             # the reweighted chi2 promised a gain that the generator does not deliver (a noise minimum far
             # from the base): go back to the proposing base and shrink the trust region
             # halve the rejected step's 1 - n_eff/N, not only the region's: a rejected minimum inside the region
             # would otherwise be proposed again, and regenerating at the same point only redraws the noise
             stepped = fit.n_eff if fit is not None else min_n_eff
             min_n_eff = 1.0 - 0.5 * (1.0 - max(min_n_eff, stepped))
-            reason = (f"rejected: chi2 {chi2_base:.2f} at this base is {chi2_base - current[0]:.2f} above the proposing "
-                      f"base's {current[0]:.2f}, more than {settings.reject_sigma:g} x {noise:.2f} (the two runs' MC "
-                      f"noise); back to that base with the trust region shrunk to n_eff/N >= {min_n_eff:.3f}")
+            reason = f"rejected: {test['why']}; back to that base with the trust region shrunk to n_eff/N >= {min_n_eff:.3f}"
             steps.append({"iteration": k, "run": run.to_dict(), "theta_base": base_theta.tolist(), "chi2_base": chi2_base,
                           "chi2_base_noise": float(np.sqrt(var_base)), "theta_min": base_theta.tolist(),
                           "chi2_min": chi2_base, "n_eff_min": 1.0, "evaluations": 0,
-                          "optimizer": "", "decision": reason, "min_n_eff": min_n_eff})
+                          "optimizer": "", "decision": reason, "min_n_eff": min_n_eff, "ratio_test": test})
             log(f"[base {k}: {run.label}, {run.n_events} events] {reason}")
             chi2_base, var_base, run, base_theta = current
             theta = base_theta
@@ -394,7 +410,7 @@ def fit_gradient(
         steps.append({"iteration": k, "run": run.to_dict(), "theta_base": base_theta.tolist(), "chi2_base": chi2_base,
                       "chi2_base_noise": float(np.sqrt(var_base)), "theta_min": fit.theta.tolist(), "chi2_min": fit.chi2, "n_eff_min": fit.n_eff,
                       "evaluations": fit.n_evaluations, "optimizer": fit.message, "decision": reason,
-                      "min_n_eff": min_n_eff})
+                      "min_n_eff": min_n_eff, **({"ratio_test": test} if test is not None else {})})
         log(f"[base {k_label}: {run.label}, {run.n_events} events] chi2 {chi2_base:.2f} -> {fit.chi2:.2f} at "
             f"{np.round(fit.theta, 4).tolist()} (n_eff/N = {fit.n_eff:.3f}, {fit.n_evaluations} evaluations): {reason}")
         theta = fit.theta
@@ -489,6 +505,46 @@ def fit_gradient(
         best_point=RunPoint(objective.run, theta, objective.event_weights(theta), "reweighted",
                             base_errors=settings.mc_errors != "reweighted"),
     )
+
+
+def ratio_test(settings: GradientSettings, objective: ReweightedObjective, chi2_base: float, var_base: float,
+               previous: tuple[float, float, SimulationRun, np.ndarray]) -> dict[str, Any]:
+    """Does a new base confirm the step from the base that proposed it? (``settings.ratio_test``)
+
+    Args:
+        objective: the new base's reweighted chi2; ``chi2_base``, ``var_base``: its direct
+            chi2 at its own point and that chi2's MC variance.
+        previous: ``(direct chi2, its MC variance, run, point)`` of the proposing base.
+
+    Returns:
+        ``{"kind", "rejected", "why", ...}`` with the numbers compared. ``"direct"``: the two
+        runs' direct chi2 (``rejected`` if the new one is higher by more than
+        ``reject_sigma`` x their combined MC noise). ``"paired"``: the new base's direct
+        chi2 at its point against its own reweighted chi2 at the previous point
+        (``rejected`` if that is lower); where the new base's n_eff/N at the previous
+        point is below half the trust region's bound, the reweighted chi2 there means
+        little, and the direct comparison is used instead.
+    """
+    chi2_prev, var_prev, _, theta_prev = previous
+    floor = 0.5 * settings.min_n_eff
+    if settings.ratio_test == "paired":
+        chi2_back, _, n_eff_back, _ = objective.value_and_grad(theta_prev)
+        if n_eff_back >= floor:
+            return {"kind": "paired", "rejected": bool(chi2_back < chi2_base), "chi2_here": chi2_base,
+                    "chi2_at_previous": chi2_back, "n_eff_at_previous": n_eff_back,
+                    "why": (f"this base's own events put the proposing base's point {np.round(theta_prev, 4).tolist()} "
+                            f"lower: chi2 {chi2_back:.2f} there (reweighted, n_eff/N = {n_eff_back:.3f}) against "
+                            f"{chi2_base:.2f} here")}
+        fallback = (f"the paired test fell back to the direct one: this base's n_eff/N at the proposing base's point "
+                    f"is {n_eff_back:.3f} < {floor:.3f}; ")
+    else:
+        fallback = ""
+    noise = float(np.sqrt(var_base + var_prev))
+    sigma = settings.reject_sigma if settings.ratio_test == "direct" else 0.0
+    return {"kind": "direct", "rejected": bool(chi2_base - chi2_prev > sigma * noise), "chi2_here": chi2_base,
+            "chi2_previous": chi2_prev, "noise": noise,
+            "why": (f"{fallback}chi2 {chi2_base:.2f} at this base is {chi2_base - chi2_prev:.2f} above the proposing "
+                    f"base's {chi2_prev:.2f}, more than {sigma:g} x {noise:.2f} (the two runs' MC noise)")}
 
 
 def pooled_minimum(runs: list[SimulationRun], objective: ReweightedObjective, theta: np.ndarray,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from mlhad.inference.objective import build_target
@@ -32,3 +34,32 @@ def _toy_problem(truth: dict[str, float], seed: int, *, weights=INDEPENDENT, n_d
 def toy_problem():
     """``toy_problem(truth, seed, weights=..., n_data=...) -> (simulator, target, space)``."""
     return _toy_problem
+
+
+class SabotagedFirstRegeneration:
+    """The toy generator, except that base-1's histograms come from a point far from the one it is labelled with.
+
+    Its reweighter is that of an honest run at the labelled point, so that at its own point
+    the weights are 1 and the direct chi2 is the far point's: a base that breaks the promise.
+    """
+
+    def __init__(self, simulator, shift: dict[str, float]):
+        self.simulator = simulator
+        self.shift = shift
+
+    def __getattr__(self, name):
+        return getattr(self.simulator, name)
+
+    def run(self, point, n_events, seed, *, label, histories=True):
+        if label != "base-1":
+            return self.simulator.run(point, n_events, seed, label=label, histories=histories)
+        honest = self.simulator.run(point, n_events, seed, label=label, histories=histories)
+        moved = {n: v + self.shift.get(n, 0.0) for n, v in point.items()}
+        far = self.simulator.run(moved, n_events, seed, label=label, histories=histories)
+        return dataclasses.replace(honest, contributions=far.contributions)
+
+
+@pytest.fixture
+def sabotaged_first_regeneration():
+    """``sabotaged_first_regeneration(simulator, shift)``: see :class:`SabotagedFirstRegeneration`."""
+    return SabotagedFirstRegeneration

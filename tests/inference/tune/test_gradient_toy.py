@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import math
 
 import numpy as np
@@ -112,30 +111,7 @@ def test_small_walk_bases_then_full_size_bases_for_the_result(toy_problem):
     assert all(abs(x) < 2 for x in p.values()), f"pulls {p}"
 
 
-class SabotagedFirstRegeneration:
-    """The toy generator, except that base-1's histograms come from a point far from the one it is labelled with.
-
-    Its reweighter is that of an honest run at the labelled point, so that at its own point
-    the weights are 1 and the direct chi2 is the far point's: a base that breaks the promise.
-    """
-
-    def __init__(self, simulator, shift: dict[str, float]):
-        self.simulator = simulator
-        self.shift = shift
-
-    def __getattr__(self, name):
-        return getattr(self.simulator, name)
-
-    def run(self, point, n_events, seed, *, label, histories=True):
-        if label != "base-1":
-            return self.simulator.run(point, n_events, seed, label=label, histories=histories)
-        honest = self.simulator.run(point, n_events, seed, label=label, histories=histories)
-        moved = {n: v + self.shift.get(n, 0.0) for n, v in point.items()}
-        far = self.simulator.run(moved, n_events, seed, label=label, histories=histories)
-        return dataclasses.replace(honest, contributions=far.contributions)
-
-
-def test_a_rejected_interior_step_shrinks_the_region_below_it(toy_problem):
+def test_a_rejected_interior_step_shrinks_the_region_below_it(toy_problem, sabotaged_first_regeneration):
     """A new base that does not deliver the promised gain: the next step from the old base must be shorter.
 
     The truth is close to the start, so the first minimum lies inside the trust region
@@ -144,7 +120,7 @@ def test_a_rejected_interior_step_shrinks_the_region_below_it(toy_problem):
     """
     near = {"toy:mu": 0.05, "toy:width": 1.0, "toy:rate": 6.0}
     sim, target, space = toy_problem(near, seed=3)
-    rigged = SabotagedFirstRegeneration(sim, {"toy:mu": 0.4})
+    rigged = sabotaged_first_regeneration(sim, {"toy:mu": 0.4})
     res = fit_gradient(rigged, target, space, GradientSettings(n_events=N_BASE, seed=5, scan_points=0), log=quiet)
     first, rejected, retry = res.steps[0], res.steps[1], res.steps[2]
     assert 0.75 < first["n_eff_min"] < 0.999 and not first["decision"].startswith("converged"), first["decision"]
