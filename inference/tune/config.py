@@ -40,6 +40,8 @@ class TuneConfig:
             final-base threshold (see :class:`~mlhad.inference.tune.gradient.GradientSettings`).
         walk_events: gradient method: events of the bases generated while the fit walks
             towards the minimum (default: ``n_events``); the result comes from ``n_events`` bases.
+        ratio_test: gradient method: ``"direct"`` or ``"paired"`` test of a new base against the
+            one that proposed it (default: ``GradientSettings``' ``"direct"``).
         order, n_runs: surrogate polynomial order and anchor runs (default 2x coefficients).
         n_trials, sampler: optuna trials and sampler.
         filter_zero_errors: drop data points with zero error (as Professor ``--filter``).
@@ -68,6 +70,7 @@ class TuneConfig:
     max_regenerations: int = 6
     polish_n_eff: float = 0.8
     walk_events: int | None = None
+    ratio_test: str | None = None
     order: int = 3
     n_runs: int | None = None
     n_trials: int = 60
@@ -106,6 +109,12 @@ class TuneConfig:
                 raise TuneError(f"walk_events = {self.walk_events} exceeds the events per run ({self.events_per_run}); "
                                 "the walk's bases are meant to be smaller than the final ones: lower --walk-events "
                                 "or raise --events")
+        if self.ratio_test is not None:
+            if self.method != "gradient":
+                raise TuneError(f"--ratio-test is used by the gradient method only; --method {self.method} generates "
+                                "no base runs to test")
+            if self.ratio_test not in ("direct", "paired"):
+                raise TuneError(f"ratio_test must be 'direct' or 'paired', got {self.ratio_test!r}")
         if not (isinstance(self.seed, int) and 1 <= self.seed <= 800_000_000):
             raise TuneError(f"seed must be an integer in [1, 8e8] (room for the runs' derived seeds), got {self.seed!r}")
         if self.base is not None and self.method != "gradient":

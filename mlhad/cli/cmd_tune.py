@@ -46,6 +46,10 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--walk-events", type=int, default=None, metavar="N",
                         help="gradient: events of the bases generated while the fit walks to the minimum (default: "
                              "--events); smaller walk bases save events, the result comes from --events bases")
+    parser.add_argument("--ratio-test", choices=("direct", "paired"), default=None,
+                        help="gradient: test a new base against the one that proposed it by the two runs' direct chi2 "
+                             "(direct, the default) or on the new base's own events at both points (paired); "
+                             "see docs/tune.md")
     parser.add_argument("--order", type=int, default=3, help="surrogate: polynomial order (default 3)")
     parser.add_argument("--runs", type=int, default=None, help="surrogate: anchor runs (default 2x coefficients)")
     parser.add_argument("--trials", type=int, default=60, help="optuna: trials (default 60)")
@@ -74,7 +78,8 @@ def run(args: argparse.Namespace) -> int:
         data=tuple(args.data), params=tuple(p for p in args.params.split(",") if p.strip()), out=args.out,
         method=args.method, limits=args.limits, weights=args.weights, check=tuple(args.check), base=args.base,
         start=_start(args.start), n_events=args.events, seed=args.seed, min_n_eff=args.min_neff,
-        max_regenerations=args.max_regenerations, walk_events=args.walk_events, order=args.order, n_runs=args.runs, n_trials=args.trials,
+        max_regenerations=args.max_regenerations, walk_events=args.walk_events,
+        ratio_test=args.ratio_test, order=args.order, n_runs=args.runs, n_trials=args.trials,
         filter_zero_errors=not args.no_filter, settings=tuple(settings), workers=args.workers, validate=args.validate,
         plots=not args.no_plots, overwrite=args.overwrite, progress=not args.no_progress,
     )

@@ -101,6 +101,7 @@ def test_data_of_an_unknown_analysis(tmp_path, capsys):
     (["--method", "surrogate", "--walk-events", "5000"], "--walk-events is used by the gradient method only"),
     (["--events", "10000", "--walk-events", "20000"], "walk_events = 20000 exceeds the events per run (10000)"),
     (["--walk-events", "-1"], "walk_events must be a positive integer, got -1"),
+    (["--method", "surrogate", "--ratio-test", "paired"], "--ratio-test is used by the gradient method only"),
 ])
 def test_bad_options(tmp_path, capsys, args, message):
     code, _, err = tune_cli(tmp_path, capsys, "--data", ALEPH, "--params", "aLund", *args)

@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 
 from mlhad.exceptions import TuneError
-from mlhad.inference.tune import GradientSettings, ReweightedObjective, fit_gradient
+from mlhad.inference.tune import GradientSettings, ReweightedObjective, TuneConfig, fit_gradient
 from mlhad.inference.tune.gradient import direct_chi2_variance, ratio_test
+from mlhad.inference.tune.run import run_method
 
 #: As in test_gradient_toy: far from the toy default, events per base.
 FAR = {"toy:mu": 0.3, "toy:width": 1.2, "toy:rate": 7.0}
@@ -101,3 +102,23 @@ def test_a_paired_fit_rejects_a_base_that_breaks_its_promise(toy_problem, sabota
 def test_bad_ratio_test_settings_are_refused(kwargs, message):
     with pytest.raises(TuneError, match=message):
         GradientSettings(**kwargs)
+
+
+def test_the_cli_option_reaches_the_fit(toy_problem, monkeypatch, tmp_path):
+    """`mlhad tune --ratio-test paired` -> TuneConfig -> GradientSettings: the fit's steps use the paired test."""
+    import mlhad.inference.tune as tune_module
+    from mlhad.cli.main import main
+    from mlhad.yoda import reference_path
+
+    seen = {}
+    monkeypatch.setattr(tune_module, "tune", lambda config: seen.setdefault("config", config))
+    assert main(["tune", "--data", str(reference_path("ALEPH_1996_S3486095")), "--params", "aLund",
+                 "--out", str(tmp_path / "out"), "--ratio-test", "paired"]) == 0
+    assert seen["config"].ratio_test == "paired"
+    sim, target, space = toy_problem(FAR, seed=21)
+    config = TuneConfig(data=("pseudo.yoda",), params=tuple(space.names), out=str(tmp_path / "toy"),
+                        n_events=N_BASE, ratio_test="paired", scans=False)
+    res = run_method(config, sim, target, space, log=quiet)
+    assert res.extra["settings"]["ratio_test"] == "paired"
+    tested = [s["ratio_test"] for s in res.steps if "ratio_test" in s]
+    assert tested and {t["kind"] for t in tested} == {"paired"}, res.steps
