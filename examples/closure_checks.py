@@ -13,11 +13,18 @@ separates the data part:
    base (``--base``, e.g. a closure's final base). The base's noise is then common to all
    fits, and their spread is the data's contribution, nonlinearities and trust-region
    boundaries included.
+3. **Direct runs along the valley** (``--direct-events N``). Three large runs, no
+   reweighting, at theta* and theta* +- ``--direct-step`` along the closures' flattest
+   direction (the principal axis of the fits' scatter, scaled to a unit step in the first
+   parameter; or ``--direct-direction``). A parabola through each pseudo-data set's three
+   chi2 gives where that set's own minimum lies along the line, free of any fit's MC
+   noise: the spread of those minima is the data's part of the closures' spread, the
+   fits' distances from them the fits' part.
 
 Usage (after ``python examples/closure.py --out runs/closure-far-rep --points 1 --repeat 6 --seed 7000``)::
 
     python examples/closure_checks.py --closure runs/closure-far-rep \\
-        --base runs/closure-far-rep/runs/base-6-43fd09dc
+        --base runs/closure-far-rep/runs/base-6-43fd09dc [--direct-events 1000000]
 """
 
 from __future__ import annotations
@@ -31,8 +38,8 @@ import torch
 
 from closure import MONASH, closure_simulator   # examples/closure.py (this script's folder is on sys.path)
 
-from mlhad.inference.objective import FitTarget, build_target
-from mlhad.inference.tune import ReweightedObjective, build_space
+from mlhad.inference.objective import FitTarget, build_target, chi2
+from mlhad.inference.tune import ReweightedObjective, at_reference, build_space
 from mlhad.inference.tune.aleph import aleph_weights
 from mlhad.inference.tune.covariance import linear_estimator, prediction_covariance, sandwich_covariance
 from mlhad.inference.tune.gradient import minimise_reweighted
@@ -49,12 +56,70 @@ def aligned_data(reference: FitTarget, other: FitTarget) -> np.ndarray:
     return np.array(values)
 
 
+def parabola_minimum(chi2_minus: float, chi2_zero: float, chi2_plus: float) -> tuple[float, float]:
+    """``(t_min, a)`` of ``chi2(t) = a t**2 + b t + c`` through t = -1, 0, +1 (NaN minimum where a <= 0)."""
+    a = 0.5 * (chi2_plus + chi2_minus) - chi2_zero
+    b = 0.5 * (chi2_plus - chi2_minus)
+    return (float(-b / (2 * a)) if a > 0 else float("nan")), float(a)
+
+
+def principal_axis(points: np.ndarray) -> np.ndarray:
+    """The direction of largest scatter of ``(k, d)`` points, scaled so that its first component is +1."""
+    centred = points - points.mean(0)
+    axis = np.linalg.svd(centred, full_matrices=False)[2][0]
+    if abs(axis[0]) < 1e-12:
+        raise ValueError(f"the fits do not scatter in the first parameter (axis {axis.tolist()}); give --direct-direction")
+    return axis / axis[0]
+
+
+def direct_valley_check(sim, targets: list[FitTarget], labels: list[str], truth: dict[str, float], names: list[str],
+                        fits: np.ndarray, *, events: int, step: float, direction: np.ndarray | None) -> dict:
+    """Check 3: each pseudo-data set's chi2 at three direct runs along the valley, and its own minimum there."""
+    t_true = np.array([truth[n] for n in names])
+    axis = principal_axis(fits) if direction is None else np.asarray(direction, dtype=float)
+    points = [t_true + t * step * axis for t in (-1.0, 0.0, 1.0)]
+    print(f"3. direct runs of {events} events at theta* + t x {step} x {np.round(axis, 4).tolist()}, t = -1, 0, +1")
+    runs = [sim.run(dict(zip(names, p.tolist())), events, 900_001 + k, label=f"valley-{k}", histories=False)
+            for k, p in enumerate(points)]
+    rows = []
+    for label, target, fit in zip(labels, targets, fits):
+        values = []
+        for run in runs:
+            v, e = target.gather(at_reference(run.predictions()))
+            values.append(float(chi2(v, e, target.data, target.data_err, target.weights)))
+        t_min, a = parabola_minimum(*values)
+        # the fit's position along the line: its first parameter's offset from theta*, in units of the step
+        t_fit = float((fit[0] - t_true[0]) / step)
+        rows.append({"set": label, "chi2": values, "t_min": t_min, "curvature": a, "t_fit": t_fit,
+                     "first_parameter_min": float(t_true[0] + t_min * step), "first_parameter_fit": float(fit[0])})
+        print(f"   {label}: chi2 {np.round(values, 1).tolist()} -> its minimum at {names[0]} = "
+              f"{rows[-1]['first_parameter_min']:.3f} (fit {fit[0]:.3f}; delta chi2 = 1 at +-{step / np.sqrt(a) if a > 0 else float('nan'):.3f})")
+    mins = np.array([r["first_parameter_min"] for r in rows])
+    offsets = np.array([r["first_parameter_fit"] - r["first_parameter_min"] for r in rows])
+    ok = np.isfinite(mins)
+    summary = {"direction": axis.tolist(), "step": step, "events": events, "points": [p.tolist() for p in points],
+               "sets": rows, "spread_of_data_minima": float(np.std(mins[ok], ddof=1)) if ok.sum() > 1 else float("nan"),
+               "mean_of_data_minima": float(np.mean(mins[ok])) if ok.any() else float("nan"),
+               "rms_fit_minus_data_minimum": float(np.sqrt(np.mean(offsets[ok] ** 2))) if ok.any() else float("nan")}
+    print(f"   {names[0]}: the data's own minima scatter by {summary['spread_of_data_minima']:.3f} around "
+          f"{summary['mean_of_data_minima']:.3f} (theta* {t_true[0]}); the fits lie {summary['rms_fit_minus_data_minimum']:.3f} "
+          "(rms) from them")
+    return summary
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--closure", required=True, help="the --out folder of a closure.py run with --repeat")
     parser.add_argument("--base", help="a base sample to refit every pseudo-data set from (check 2)")
     parser.add_argument("--min-n-eff", type=float, default=0.5)
+    parser.add_argument("--direct-events", type=int, default=0,
+                        help="check 3: events of each of the three direct runs along the valley (0: skip)")
+    parser.add_argument("--direct-step", type=float, default=0.2,
+                        help="check 3: step along the valley, in units of the first parameter (default 0.2)")
+    parser.add_argument("--direct-direction", default=None,
+                        help="check 3: comma-separated direction in parameter units (default: the fits' principal axis)")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing closure-checks.json")
+    parser.add_argument("--workers", type=int, default=1, help="processes for generation and analysis")
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
     folder = Path(args.closure)
@@ -70,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
     closures = summary["closures"][:1] + summary["repeats"]
     labels = ["point0"] + [f"repeat{r}" for r in range(len(summary["repeats"]))]
     truth = closures[0]["truth"]
-    sim = closure_simulator(folder / "runs", workers=1)
+    sim = closure_simulator(folder / "runs", workers=args.workers)
     mc_paths = sim.mc_paths()[0]
     targets = [build_target(read_yoda(folder / f"{label}-pseudo-data.yoda"), mc_paths, weights=aleph_weights())
                for label in labels]
@@ -117,6 +182,16 @@ def main(argv: list[str] | None = None) -> int:
                                  "mean_data_error": np.mean(data_errors, 0).tolist()}
         print(f"   spread {np.round(fits_a.std(0, ddof=1), 5).tolist()}, mean {np.round(fits_a.mean(0), 5).tolist()}, "
               f"mean data-only error {np.round(np.mean(data_errors, 0), 5).tolist()} (theta* {t_true.tolist()})")
+    if args.direct_events > 0:
+        fits = np.array([[c["fit"][n] for n in names] for c in closures])
+        direction = None
+        if args.direct_direction:
+            direction = np.array([float(x) for x in args.direct_direction.split(",")])
+            if direction.shape != (len(names),):
+                parser.error(f"--direct-direction {args.direct_direction!r}: give {len(names)} numbers ({names})")
+        report["direct_valley"] = direct_valley_check(sim, targets, labels, truth, names, fits,
+                                                      events=args.direct_events, step=args.direct_step,
+                                                      direction=direction)
     out.write_text(json.dumps(report, indent=1))
     print(f"written: {out}")
     return 0

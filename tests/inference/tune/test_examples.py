@@ -40,7 +40,7 @@ def test_closure_checks_reproduce_the_data_limit(tmp_path):
                     "--base-events", "10000", "--points", "1", "--repeat", "3"], check=True, timeout=2400, env=env)
     base = sorted((out / "runs").glob("monash-*"))[0]
     subprocess.run([sys.executable, str(ROOT / "examples" / "closure_checks.py"), "--closure", str(out),
-                    "--base", str(base), "--min-n-eff", "0.3"], check=True, timeout=1200, env=env)
+                    "--base", str(base), "--min-n-eff", "0.3", "--direct-events", "3000"], check=True, timeout=1200, env=env)
     checks = json.loads((out / "closure-checks.json").read_text())
     closure = json.loads((out / "closure.json").read_text())
     first = checks["linear_projection"][0]
@@ -53,6 +53,12 @@ def test_closure_checks_reproduce_the_data_limit(tmp_path):
         assert all(0.03 < r < 3.0 for r in ratio), projection
     common = checks["common_base"]
     assert len(common["fits"]) == 4 and all(s > 0 for s in common["spread"])
+    # check 3: three direct runs along the fits' principal axis, every set's chi2 at each
+    valley = checks["direct_valley"]
+    assert valley["direction"][0] == pytest.approx(1.0) and len(valley["points"]) == 3
+    assert valley["points"][1] == pytest.approx([closure["closures"][0]["truth"][n] for n in checks["names"]])
+    assert [row["set"] for row in valley["sets"]] == ["point0", "repeat0", "repeat1", "repeat2"]
+    assert all(len(row["chi2"]) == 3 and all(c > 0 for c in row["chi2"]) for row in valley["sets"])
     # a second run does not replace the first one's file without --overwrite
     written = (out / "closure-checks.json").read_text()
     again = subprocess.run([sys.executable, str(ROOT / "examples" / "closure_checks.py"), "--closure", str(out)],
