@@ -53,6 +53,7 @@ POINTS = [
     {"StringZ:aLund": 0.60, "StringZ:bLund": 0.98, "StringPT:sigma": 0.32},   # near Monash
     {"StringZ:aLund": 0.55, "StringZ:bLund": 0.90, "StringPT:sigma": 0.29},   # n_eff/N < 0.3 from Monash
     {"StringZ:aLund": 0.80, "StringZ:bLund": 1.10, "StringPT:sigma": 0.36},   # the other side
+    {"StringZ:aLund": 0.40, "StringZ:bLund": 0.72, "StringPT:sigma": 0.29},   # down the aLund-bLund valley from point 1
 ]
 
 
@@ -64,7 +65,7 @@ def closure_simulator(work_dir: Path, *, workers: int) -> PythiaSimulator:
 
 
 def closure(sim: PythiaSimulator, base, truth: dict[str, float], *, n_data: int, n_base: int, seed: int,
-            out: Path, label: str, ratio_test: str = "direct") -> dict:
+            out: Path, label: str, ratio_test: str = "direct", gain_noise_sigma: float = 0.0) -> dict:
     """One closure: pseudo-data at ``truth``, gradient fit from ``base``, pulls and limits."""
     t0 = time.perf_counter()
     data_run = sim.run(truth, n_data, seed, label=f"{label}-data")
@@ -75,7 +76,8 @@ def closure(sim: PythiaSimulator, base, truth: dict[str, float], *, n_data: int,
     monash_obj = ReweightedObjective(base, target, space)
     n_eff_monash = monash_obj.value_and_grad(t_true)[2]
     res = fit_gradient(sim, target, space, GradientSettings(n_events=n_base, seed=seed + 1, scan_points=0,
-                                                                  ratio_test=ratio_test),
+                                                                  ratio_test=ratio_test,
+                                                                  gain_noise_sigma=gain_noise_sigma),
                        base=base, log=lambda s: print(f"  {s}", flush=True))
     # the final base at the best fit: derivatives and MC covariance
     final = ReweightedObjective(res.best_point.run, target, space)
@@ -151,6 +153,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ratio-test", choices=("direct", "paired"), default="direct",
                         help="how the gradient fit tests a new base against the one that proposed it "
                              "(GradientSettings.ratio_test)")
+    parser.add_argument("--gain-noise-sigma", type=float, default=0.0,
+                        help="GradientSettings.gain_noise_sigma (0: off): also converge when a base's gain is below "
+                             "this many standard deviations of its own MC noise")
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
     out = Path(args.out)
@@ -162,14 +167,15 @@ def main(argv: list[str] | None = None) -> int:
     for k, truth in enumerate(points):
         results.append(closure(sim, base, truth, n_data=args.data_events, n_base=args.base_events,
                                seed=args.seed + 100 * (k + 1), out=out, label=f"point{k}",
-                               ratio_test=args.ratio_test))
+                               ratio_test=args.ratio_test, gain_noise_sigma=args.gain_noise_sigma))
     repeats = []
     for r in range(args.repeat):
         rep_base = sim.run(MONASH, args.base_events, args.seed + 50_000 + 100 * r, label=f"monash-rep{r}")
         repeats.append(closure(sim, rep_base, points[0], n_data=args.data_events, n_base=args.base_events,
                                seed=args.seed + 10_000 + 100 * r, out=out, label=f"repeat{r}",
-                               ratio_test=args.ratio_test))
+                               ratio_test=args.ratio_test, gain_noise_sigma=args.gain_noise_sigma))
     summary = {"data_events": args.data_events, "base_events": args.base_events, "ratio_test": args.ratio_test,
+               "gain_noise_sigma": args.gain_noise_sigma,
                "closures": results,
                "repeats": repeats}
     text = ["# Closure of the gradient tune", "", table(results)]

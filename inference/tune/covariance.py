@@ -37,7 +37,7 @@ from mlhad.exceptions import TuneError
 from ..objective import FitTarget
 
 __all__ = ["prediction_covariance", "derivative_noise", "noise_corrected_sandwich", "sandwich_covariance",
-           "linear_estimator", "chi2_mc_variance"]
+           "linear_estimator", "chi2_mc_variance", "chi2_gain_variance"]
 
 
 def _histogram_parts(c, points: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray,
@@ -245,3 +245,36 @@ def chi2_mc_variance(residuals: np.ndarray, data_err: np.ndarray, mc_err: np.nda
     noise = float(np.sum(ac * ac.T))   # tr(ACAC)
     quad = float(residuals @ (ac @ (a * residuals)))
     return max(4.0 * quad - 2.0 * noise, 2.0 * noise)
+
+
+def chi2_gain_variance(contributions: Mapping[str, Contributions], target: FitTarget, weights: np.ndarray,
+                       residuals_at: np.ndarray, residuals_base: np.ndarray, bin_weights: np.ndarray, *,
+                       chunk: int = 20_000) -> float:
+    """Variance, from one run's own MC noise, of ``gain = chi2(base point) - chi2(theta)`` on that run.
+
+    Both chi2 come from the same events (unit weights at the run's point, ``weights`` at
+    theta), so their common noise cancels; what is left is the noise of the reweighted
+    change -- on a flat direction, mostly the noise of the reweighted derivatives. To first
+    order, with ``chi2 = sum_i a_i r_i**2`` and the per-event influences ``u_e`` of
+    :func:`prediction_covariance`,
+
+        delta gain = sum_e g_e,   g_e = 2 sum_i a_i (r_i(theta) u_ei(theta) - r_i(base) u_ei(base)),
+
+    and ``Var(gain) = sum_e g_e**2``. The data are held fixed; the second-order terms
+    (``tr(ACAC)``-like) are left out, so this is a lower bound where the residuals are small.
+
+    Args:
+        contributions: the run's ``{analysis: Contributions}``.
+        target: the fitted points.
+        weights: ``(N,)`` event weights at theta (mean ~ 1).
+        residuals_at, residuals_base: ``(n,)`` ``d - m`` at theta and at the run's point.
+        bin_weights: ``(n,)`` ``a_i = w_i**2 / (s_i**2 + e_i**2)``, the chi2's per-point factors.
+    """
+    total = 0.0
+    at = _influence_blocks(contributions, target, weights, chunk)
+    base = _influence_blocks(contributions, target, None, chunk)
+    for (start, stop, u_at), (start_b, stop_b, u_base) in zip(at, base):
+        assert (start, stop) == (start_b, stop_b)
+        g = 2.0 * (u_at @ (bin_weights * residuals_at) - u_base @ (bin_weights * residuals_base))
+        total += float(g @ g)
+    return total

@@ -67,7 +67,14 @@ from scipy.optimize import minimize
 from mlhad.exceptions import TuneError
 
 from ..objective import FitTarget, chi2
-from .covariance import chi2_mc_variance, noise_corrected_sandwich, prediction_covariance, sandwich_covariance
+from .covariance import (
+    chi2_gain_variance,
+    chi2_mc_variance,
+    derivative_noise,
+    noise_corrected_sandwich,
+    prediction_covariance,
+    sandwich_covariance,
+)
 from .errors import covariance_from_hessian, fisher_limit, scan_1d
 from .pooled import pool_runs, poolable
 from .result import RunPoint, TuneResult
@@ -123,6 +130,11 @@ class GradientSettings:
             base's overall fluctuation cancels in that difference, so the test does not
             keep whichever run fluctuated low (the selection ``"direct"`` makes); what is
             left is the noise of reweighting back over one step.
+        gain_noise_sigma: opt-in (0: off). Also converge when a base's gain is below this
+            many standard deviations of that gain's MC noise on the base itself
+            (:func:`.covariance.chi2_gain_variance`): along a flat direction a small base's
+            reweighted chi2 shows gains that are its own noise, and following them walks the
+            fit along the valley.
         walk_events: events of the bases generated while the fit walks (None: ``n_events``).
             Smaller than ``n_events``: the first generated base and every regeneration
             until the walk converges (or reaches ``max_regenerations``) have
@@ -149,6 +161,7 @@ class GradientSettings:
     reject_sigma: float = 0.0
     walk_events: int | None = None
     ratio_test: str = "direct"
+    gain_noise_sigma: float = 0.0
 
     def __post_init__(self) -> None:
         if not (isinstance(self.n_events, int) and self.n_events > 0):
@@ -165,6 +178,8 @@ class GradientSettings:
             raise TuneError(f"max_regenerations must be >= 0, got {self.max_regenerations!r}")
         if not (np.isfinite(self.reject_sigma) and self.reject_sigma >= 0):
             raise TuneError(f"reject_sigma must be a finite number >= 0, got {self.reject_sigma!r} (default 0)")
+        if not (np.isfinite(self.gain_noise_sigma) and self.gain_noise_sigma >= 0):
+            raise TuneError(f"gain_noise_sigma must be a finite number >= 0, got {self.gain_noise_sigma!r} (0: off)")
         if self.ratio_test not in ("direct", "paired"):
             raise TuneError(f"ratio_test must be 'direct' or 'paired', got {self.ratio_test!r}")
         if self.ratio_test == "paired" and self.reject_sigma != 0:
@@ -348,6 +363,7 @@ def fit_gradient(
 
         tolerance = float(chi2_dist.ppf(0.68, space.dim))
     polishing = False
+    by_noise = False       # converged because the base's gain was within its own MC noise (gain_noise_sigma)
     min_n_eff = settings.min_n_eff
     phase_start = 0        # iteration at which the bases got their final size (the regeneration cap is per phase)
     current: tuple[float, float, SimulationRun, np.ndarray] | None = None   # (direct chi2, its MC variance, run, point)
@@ -397,10 +413,20 @@ def fit_gradient(
         # a model that misses the data (chi2/ndf = S^2 > 1) makes the MC noise of every chi2 difference
         # S times larger (the noise multiplies the residuals): scale the threshold as the PDG scale factor does
         scale = max(1.0, fit.chi2 / ndf)
-        if shrunk and gain >= tolerance * scale:
+        threshold = tolerance * scale
+        noise_of_gain = gain_noise(objective, base_theta, fit.theta) if settings.gain_noise_sigma > 0 else 0.0
+        noise_limited = settings.gain_noise_sigma * noise_of_gain > threshold
+        threshold = max(threshold, settings.gain_noise_sigma * noise_of_gain)
+        by_noise = False
+        if shrunk and gain >= threshold:
             reason = (f"converged: new bases did not confirm the reweighted gains, the trust region is down to "
                       f"n_eff/N >= {min_n_eff:.3g}: the last accepted base's minimum inside it")
-        elif gain < tolerance * scale:
+        elif gain < threshold and noise_limited:
+            by_noise = True
+            reason = (f"converged: the minimum improves on the base point by {gain:.2f} < {settings.gain_noise_sigma:g} x "
+                      f"{noise_of_gain:.2f}, this base's own MC noise on that gain: it cannot tell its minimum from its "
+                      "own point, which is the estimate")
+        elif gain < threshold:
             reason = (f"converged: the minimum improves on the base point by {gain:.2f} < {tolerance * scale:.2f} in "
                       f"chi2 ({tolerance:.2f} x max(1, chi2/ndf)): the base is at its own minimum, within the 68% region")
         elif fit.on_boundary:
@@ -410,10 +436,11 @@ def fit_gradient(
         steps.append({"iteration": k, "run": run.to_dict(), "theta_base": base_theta.tolist(), "chi2_base": chi2_base,
                       "chi2_base_noise": float(np.sqrt(var_base)), "theta_min": fit.theta.tolist(), "chi2_min": fit.chi2, "n_eff_min": fit.n_eff,
                       "evaluations": fit.n_evaluations, "optimizer": fit.message, "decision": reason,
-                      "min_n_eff": min_n_eff, **({"ratio_test": test} if test is not None else {})})
+                      "min_n_eff": min_n_eff, **({"ratio_test": test} if test is not None else {}),
+                      **({"gain_noise": noise_of_gain} if settings.gain_noise_sigma > 0 else {})})
         log(f"[base {k_label}: {run.label}, {run.n_events} events] chi2 {chi2_base:.2f} -> {fit.chi2:.2f} at "
             f"{np.round(fit.theta, 4).tolist()} (n_eff/N = {fit.n_eff:.3f}, {fit.n_evaluations} evaluations): {reason}")
-        theta = fit.theta
+        theta = informed_step(objective, base_theta, fit.theta) if by_noise else fit.theta
         if polishing:
             steps[-1]["decision"] = f"final base at the converged minimum ({reason})"
             break
@@ -433,7 +460,7 @@ def fit_gradient(
             continue
         if reason.startswith("converged"):
             converged = True
-            if fit.n_eff >= settings.polish_n_eff or k - phase_start == settings.max_regenerations:
+            if by_noise or fit.n_eff >= settings.polish_n_eff or k - phase_start == settings.max_regenerations:
                 break
             # the minimum is statistically settled but seen through weights far from 1: take the final
             # numbers (value, Hessian, scans) from one more base generated there
@@ -458,7 +485,8 @@ def fit_gradient(
         if len(pool) >= 2:
             objective, theta, min_n_eff, pool_info = pooled_minimum(pool, objective, theta, settings, log=log)
             steps.append(pool_info["step"])
-    theta, hess = newton_refine(objective, theta, steps=settings.newton_steps, min_n_eff=min_n_eff)
+    # a base that cannot tell its minimum from its own point keeps its point: Newton steps would follow the noise
+    theta, hess = newton_refine(objective, theta, steps=0 if by_noise else settings.newton_steps, min_n_eff=min_n_eff)
     chi2_best, _, n_eff_best, _ = objective.value_and_grad(theta)
     cov, cov_warnings, cov_source = final_covariance(objective, theta, hess)
     warnings += cov_warnings
@@ -505,6 +533,43 @@ def fit_gradient(
         best_point=RunPoint(objective.run, theta, objective.event_weights(theta), "reweighted",
                             base_errors=settings.mc_errors != "reweighted"),
     )
+
+
+def informed_step(objective: ReweightedObjective, base_theta: np.ndarray, theta: np.ndarray, *,
+                  min_kept: float = 0.5) -> np.ndarray:
+    """The step from the base's point to its minimum, kept only along the directions the base is informed about.
+
+    In the frame where the base's apparent curvature ``G_hat = J^T W J`` is the identity, the
+    eigen-directions of the noise-corrected curvature (:func:`.covariance.noise_corrected_sandwich`)
+    have kept fractions ``f_k``; the step is projected onto those with ``f_k >= min_kept``. Along
+    the others (the aLund-bLund valley of a small base) the base's minimum is its derivatives'
+    noise, and the estimate stays at the base's point.
+    """
+    target = objective.target
+    wdiag = target.weights**2 / (target.data_err**2 + objective.chi2_errors(base_theta) ** 2)
+    jac, noise = derivative_noise(objective.run.contributions, target, objective.event_weights(base_theta),
+                                  objective.event_scores(base_theta), wdiag)
+    apparent = (jac.T * wdiag) @ jac
+    apparent = 0.5 * (apparent + apparent.T)
+    a_vals, a_vecs = np.linalg.eigh(apparent)
+    if np.any(a_vals <= 0):
+        return np.array(base_theta, dtype=np.float64)
+    half = a_vecs @ np.diag(np.sqrt(a_vals)) @ a_vecs.T
+    inv_half = a_vecs @ np.diag(1.0 / np.sqrt(a_vals)) @ a_vecs.T
+    kept, t_vecs = np.linalg.eigh(inv_half @ (apparent - 0.5 * (noise + noise.T)) @ inv_half)
+    informed = t_vecs[:, kept >= min_kept]
+    step = inv_half @ informed @ informed.T @ half @ (np.asarray(theta) - np.asarray(base_theta))
+    return np.asarray(base_theta, dtype=np.float64) + step
+
+
+def gain_noise(objective: ReweightedObjective, base_theta: np.ndarray, theta: np.ndarray) -> float:
+    """Standard deviation of ``chi2(base_theta) - chi2(theta)`` from the base run's own MC noise (first order)."""
+    target = objective.target
+    a = target.weights**2 / (target.data_err**2 + objective.chi2_errors(theta) ** 2)
+    r_at = target.data - objective.values(theta)[0]
+    r_base = target.data - objective.values(base_theta)[0]
+    return float(np.sqrt(chi2_gain_variance(objective.run.contributions, target, objective.event_weights(theta),
+                                            r_at, r_base, a)))
 
 
 def ratio_test(settings: GradientSettings, objective: ReweightedObjective, chi2_base: float, var_base: float,

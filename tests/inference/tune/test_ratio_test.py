@@ -122,3 +122,82 @@ def test_the_cli_option_reaches_the_fit(toy_problem, monkeypatch, tmp_path):
     assert res.extra["settings"]["ratio_test"] == "paired"
     tested = [s["ratio_test"] for s in res.steps if "ratio_test" in s]
     assert tested and {t["kind"] for t in tested} == {"paired"}, res.steps
+
+
+def test_the_noise_of_a_bases_gain_matches_the_spread_over_independent_bases(toy_problem):
+    """gain = chi2(base point) - chi2(theta) on one base: its first-order MC noise, from that base alone, equals
+    the spread of the gain over 60 independent bases (the same events enter both chi2, so their common noise
+    cancels; what is left is the reweighted change's own noise)."""
+    from mlhad.inference.tune.gradient import gain_noise
+
+    sim, target, space = toy_problem(FAR, seed=1, weights=None)
+    here = np.array([NEW[n] for n in space.names])
+    there = np.array([0.30, 1.22, 7.1])             # towards FAR and beyond, n_eff/N ~ 0.6 from NEW
+    gains, predicted, n_effs = [], [], []
+    for seed in range(200, 260):
+        objective = ReweightedObjective(sim.run(NEW, N_BASE, seed, label="base"), target, space, mc_errors="base")
+        gains.append(objective(here) - objective(there))
+        predicted.append(gain_noise(objective, here, there))
+        n_effs.append(objective.value_and_grad(there)[2])
+    assert 0.4 < np.mean(n_effs) < 0.9, np.mean(n_effs)
+    ratio = np.std(gains, ddof=1) / np.sqrt(np.mean(np.square(predicted)))
+    # 60 bases: the sample standard deviation is known to ~9%; first order leaves out tr(ACAC)-like terms
+    assert 0.75 < ratio < 1.3, f"spread {np.std(gains, ddof=1):.2f} vs predicted {np.sqrt(np.mean(np.square(predicted))):.2f}"
+
+
+def test_a_base_that_cannot_tell_its_minimum_from_its_point_keeps_its_point(toy_problem):
+    """gain_noise_sigma = 2 on the toy's far closure: the last base's gain (3.0) is within twice its own MC
+    noise (2 x 2.2), so the fit stops there. The estimate moves from the base's point towards its minimum only
+    along the directions the base is informed about -- on the toy (no flat direction) all of them."""
+    from mlhad.inference.tune import pulls
+    from mlhad.inference.tune.toy import TOY_DEFAULT
+
+    sim, target, space = toy_problem(FAR, seed=1003)
+    base = sim.run(TOY_DEFAULT, N_BASE, 2003, label="base")
+    res = fit_gradient(sim, target, space, GradientSettings(n_events=N_BASE, seed=3030, scan_points=0,
+                                                           gain_noise_sigma=2.0), base=base, log=quiet)
+    last = res.steps[-1]
+    assert res.converged and "cannot tell its minimum from its own point" in last["decision"], last["decision"]
+    assert 0 < last["chi2_base"] - last["chi2_min"] < 2.0 * last["gain_noise"]
+    assert not np.allclose(last["theta_min"], last["theta_base"], rtol=0, atol=1e-6), "its minimum was elsewhere"
+    np.testing.assert_allclose(res.best, last["theta_min"], rtol=1e-9, atol=1e-12)   # every direction informed
+    assert all(s["gain_noise"] > 0 for s in res.steps) and res.steps[0]["gain_noise"] > 10 * last["gain_noise"]
+    p = pulls(res.values(), res.error_dict(), FAR)
+    assert all(abs(x) < 2 for x in p.values()), f"pulls {p}"
+    # off (the default): no gain-noise records, and the same fit goes on to its minimum
+    off = fit_gradient(sim, target, space, GradientSettings(n_events=N_BASE, seed=3030, scan_points=0), base=base,
+                       log=quiet)
+    assert all("gain_noise" not in s for s in off.steps)
+
+
+@pytest.mark.parametrize("value", [-1.0, float("nan"), float("inf")])
+def test_bad_gain_noise_sigma_is_refused(value):
+    with pytest.raises(TuneError, match="gain_noise_sigma must be a finite number >= 0"):
+        GradientSettings(gain_noise_sigma=value)
+
+
+def test_the_informed_step_projects_out_the_directions_without_information(new_base):
+    """informed_step: no direction informed -> the base's point; all -> the minimum; in between, the step is the
+    projection (in the metric of the apparent curvature) onto the informed eigen-directions."""
+    from mlhad.inference.tune.covariance import derivative_noise
+    from mlhad.inference.tune.gradient import informed_step
+
+    _, objective, _, _ = new_base
+    here = np.array([NEW[n] for n in objective.space.names])
+    there = np.array([0.18, 1.12, 6.6])
+    np.testing.assert_allclose(informed_step(objective, here, there, min_kept=2.0), here, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(informed_step(objective, here, there, min_kept=-1.0), there, rtol=1e-9)
+    target = objective.target
+    wdiag = target.weights**2 / (target.data_err**2 + objective.chi2_errors(here) ** 2)
+    jac, noise = derivative_noise(objective.run.contributions, target, objective.event_weights(here),
+                                  objective.event_scores(here), wdiag)
+    apparent = (jac.T * wdiag) @ jac
+    vals, vecs = np.linalg.eigh(0.5 * (apparent + apparent.T))
+    half = vecs @ np.diag(np.sqrt(vals)) @ vecs.T
+    inv_half = vecs @ np.diag(1 / np.sqrt(vals)) @ vecs.T
+    kept = np.linalg.eigvalsh(inv_half @ (apparent - 0.5 * (noise + noise.T)) @ inv_half)
+    cut = 0.5 * (kept[0] + kept[1])                  # the least informed direction is dropped
+    partial = informed_step(objective, here, there, min_kept=cut) - here
+    y, y_kept = half @ (there - here), half @ partial
+    assert np.linalg.norm(y_kept) < np.linalg.norm(y)
+    assert abs(float((y - y_kept) @ y_kept)) < 1e-9 * float(y @ y), "an orthogonal projection"
