@@ -37,7 +37,7 @@ from mlhad.exceptions import TuneError
 from ..objective import FitTarget
 
 __all__ = ["prediction_covariance", "derivative_noise", "noise_corrected_sandwich", "sandwich_covariance",
-           "linear_estimator", "chi2_mc_variance", "chi2_gain_variance"]
+           "linear_estimator", "chi2_mc_variance", "chi2_gain_variance", "information_frame"]
 
 
 def _histogram_parts(c, points: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray,
@@ -169,19 +169,36 @@ def noise_corrected_sandwich(contributions: Mapping[str, Contributions], target:
     """
     wdiag = target.weights**2 / (target.data_err**2 + mc_err**2)
     jac, noise = derivative_noise(contributions, target, weights, scores, wdiag)
+    d = jac.shape[1]
+    frame = information_frame(jac, noise, wdiag)
+    if frame is None:
+        return np.full((d, d), np.nan), np.full(d, np.nan)
+    half, inv_half, kept, t_vecs = frame
+    if np.any(kept < 0.01):
+        return np.full((d, d), np.nan), kept
+    q = inv_half @ t_vecs @ np.diag(1.0 / np.sqrt(kept)) @ t_vecs.T @ half
+    naive = sandwich_covariance(jac, target.data_err, mc_err, target.weights, sigma)
+    return q @ naive @ q.T, kept
+
+
+def information_frame(jac: np.ndarray, noise: np.ndarray, wdiag: np.ndarray
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+    """The frame in which the apparent curvature ``G_hat = J^T W J`` is the identity, and the kept fractions there.
+
+    Returns:
+        ``(G_hat^1/2, G_hat^-1/2, f, V)``: ``f`` (ascending) and the columns of ``V`` are the
+        eigenvalues and eigenvectors of ``G_hat^-1/2 (G_hat - noise) G_hat^-1/2``, ``noise`` the
+        expected ``dJ^T W dJ`` of :func:`derivative_noise`; None if ``G_hat`` is not positive definite.
+    """
     apparent = (jac.T * wdiag) @ jac
     apparent = 0.5 * (apparent + apparent.T)
     a_vals, a_vecs = np.linalg.eigh(apparent)
     if np.any(a_vals <= 0):
-        return np.full_like(apparent, np.nan), np.full(apparent.shape[0], np.nan)
+        return None
     half = a_vecs @ np.diag(np.sqrt(a_vals)) @ a_vecs.T
     inv_half = a_vecs @ np.diag(1.0 / np.sqrt(a_vals)) @ a_vecs.T
     kept, t_vecs = np.linalg.eigh(inv_half @ (apparent - 0.5 * (noise + noise.T)) @ inv_half)
-    if np.any(kept < 0.01):
-        return np.full_like(apparent, np.nan), kept
-    q = inv_half @ t_vecs @ np.diag(1.0 / np.sqrt(kept)) @ t_vecs.T @ half
-    naive = sandwich_covariance(jac, target.data_err, mc_err, target.weights, sigma)
-    return q @ naive @ q.T, kept
+    return half, inv_half, kept, t_vecs
 
 
 def sandwich_covariance(jacobian: np.ndarray, data_err: np.ndarray, mc_err: np.ndarray, bin_weights: np.ndarray,

@@ -71,6 +71,7 @@ from .covariance import (
     chi2_gain_variance,
     chi2_mc_variance,
     derivative_noise,
+    information_frame,
     noise_corrected_sandwich,
     prediction_covariance,
     sandwich_covariance,
@@ -549,14 +550,10 @@ def informed_step(objective: ReweightedObjective, base_theta: np.ndarray, theta:
     wdiag = target.weights**2 / (target.data_err**2 + objective.chi2_errors(base_theta) ** 2)
     jac, noise = derivative_noise(objective.run.contributions, target, objective.event_weights(base_theta),
                                   objective.event_scores(base_theta), wdiag)
-    apparent = (jac.T * wdiag) @ jac
-    apparent = 0.5 * (apparent + apparent.T)
-    a_vals, a_vecs = np.linalg.eigh(apparent)
-    if np.any(a_vals <= 0):
+    frame = information_frame(jac, noise, wdiag)
+    if frame is None:
         return np.array(base_theta, dtype=np.float64)
-    half = a_vecs @ np.diag(np.sqrt(a_vals)) @ a_vecs.T
-    inv_half = a_vecs @ np.diag(1.0 / np.sqrt(a_vals)) @ a_vecs.T
-    kept, t_vecs = np.linalg.eigh(inv_half @ (apparent - 0.5 * (noise + noise.T)) @ inv_half)
+    half, inv_half, kept, t_vecs = frame
     informed = t_vecs[:, kept >= min_kept]
     step = inv_half @ informed @ informed.T @ half @ (np.asarray(theta) - np.asarray(base_theta))
     return np.asarray(base_theta, dtype=np.float64) + step

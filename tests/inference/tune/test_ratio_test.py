@@ -179,7 +179,7 @@ def test_bad_gain_noise_sigma_is_refused(value):
 def test_the_informed_step_projects_out_the_directions_without_information(new_base):
     """informed_step: no direction informed -> the base's point; all -> the minimum; in between, the step is the
     projection (in the metric of the apparent curvature) onto the informed eigen-directions."""
-    from mlhad.inference.tune.covariance import derivative_noise
+    from mlhad.inference.tune.covariance import derivative_noise, information_frame
     from mlhad.inference.tune.gradient import informed_step
 
     _, objective, _, _ = new_base
@@ -191,11 +191,7 @@ def test_the_informed_step_projects_out_the_directions_without_information(new_b
     wdiag = target.weights**2 / (target.data_err**2 + objective.chi2_errors(here) ** 2)
     jac, noise = derivative_noise(objective.run.contributions, target, objective.event_weights(here),
                                   objective.event_scores(here), wdiag)
-    apparent = (jac.T * wdiag) @ jac
-    vals, vecs = np.linalg.eigh(0.5 * (apparent + apparent.T))
-    half = vecs @ np.diag(np.sqrt(vals)) @ vecs.T
-    inv_half = vecs @ np.diag(1 / np.sqrt(vals)) @ vecs.T
-    kept = np.linalg.eigvalsh(inv_half @ (apparent - 0.5 * (noise + noise.T)) @ inv_half)
+    half, _, kept, _ = information_frame(jac, noise, wdiag)
     cut = 0.5 * (kept[0] + kept[1])                  # the least informed direction is dropped
     partial = informed_step(objective, here, there, min_kept=cut) - here
     y, y_kept = half @ (there - here), half @ partial
