@@ -43,7 +43,10 @@ Algorithm (one *outer iteration* per base run):
    itself, where n_eff/N is maximal. A base whose minimum is its own point is therefore
    unbiased, and that is what the criterion asks for. (Measured on 5k-event Pythia
    closures: stopping at the first interior minimum left sigma 4.6 standard deviations
-   from the truth.)
+   from the truth.) Opt-in variants, measured in docs/tune.md ("Three stopping rules"),
+   neither the default: ``ratio_test="paired"`` tests a new base on its own events at both
+   points; ``gain_noise_sigma > 0`` also converges when a base's gain is within its own MC
+   noise, and then moves the estimate only along the directions the base is informed about.
 4. At the minimum, refine with Newton steps using the exact autograd Hessian, and take
    ``cov = 2 H^-1``.
 
@@ -83,8 +86,8 @@ from .reweighted import ReweightedObjective
 from .simulator import SimulationRun, Simulator, at_reference
 from .space import ParameterSpace
 
-__all__ = ["GradientSettings", "InnerFit", "minimise_reweighted", "fit_gradient", "ratio_test", "pooled_minimum",
-           "final_covariance", "direct_chi2_variance"]
+__all__ = ["GradientSettings", "InnerFit", "minimise_reweighted", "fit_gradient", "ratio_test", "gain_noise",
+           "informed_step", "pooled_minimum", "final_covariance", "direct_chi2_variance"]
 
 
 @dataclass(frozen=True)
@@ -426,7 +429,7 @@ def fit_gradient(
             by_noise = True
             reason = (f"converged: the minimum improves on the base point by {gain:.2f} < {settings.gain_noise_sigma:g} x "
                       f"{noise_of_gain:.2f}, this base's own MC noise on that gain: it cannot tell its minimum from its "
-                      "own point, which is the estimate")
+                      "own point; the estimate moves from that point only along the directions it is informed about")
         elif gain < threshold:
             reason = (f"converged: the minimum improves on the base point by {gain:.2f} < {tolerance * scale:.2f} in "
                       f"chi2 ({tolerance:.2f} x max(1, chi2/ndf)): the base is at its own minimum, within the 68% region")
