@@ -65,7 +65,8 @@ def closure_simulator(work_dir: Path, *, workers: int) -> PythiaSimulator:
 
 
 def closure(sim: PythiaSimulator, base, truth: dict[str, float], *, n_data: int, n_base: int, seed: int,
-            out: Path, label: str, ratio_test: str = "direct", gain_noise_sigma: float = 0.0) -> dict:
+            out: Path, label: str, ratio_test: str = "direct", gain_noise_sigma: float = 0.0,
+            grow_events: int | None = None) -> dict:
     """One closure: pseudo-data at ``truth``, gradient fit from ``base``, pulls and limits."""
     t0 = time.perf_counter()
     data_run = sim.run(truth, n_data, seed, label=f"{label}-data")
@@ -77,7 +78,8 @@ def closure(sim: PythiaSimulator, base, truth: dict[str, float], *, n_data: int,
     n_eff_monash = monash_obj.value_and_grad(t_true)[2]
     res = fit_gradient(sim, target, space, GradientSettings(n_events=n_base, seed=seed + 1, scan_points=0,
                                                                   ratio_test=ratio_test,
-                                                                  gain_noise_sigma=gain_noise_sigma),
+                                                                  gain_noise_sigma=gain_noise_sigma,
+                                                                  grow_events=grow_events),
                        base=base, log=lambda s: print(f"  {s}", flush=True))
     # the final base at the best fit: derivatives and MC covariance
     final = ReweightedObjective(res.best_point.run, target, space)
@@ -156,6 +158,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--gain-noise-sigma", type=float, default=0.0,
                         help="GradientSettings.gain_noise_sigma (0: off): also converge when a base's gain is below "
                              "this many standard deviations of its own MC noise")
+    parser.add_argument("--grow-events", type=int, default=None,
+                        help="GradientSettings.grow_events (with --gain-noise-sigma): double the bases up to this size "
+                             "while a base cannot resolve its minimum")
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
     out = Path(args.out)
@@ -167,15 +172,17 @@ def main(argv: list[str] | None = None) -> int:
     for k, truth in enumerate(points):
         results.append(closure(sim, base, truth, n_data=args.data_events, n_base=args.base_events,
                                seed=args.seed + 100 * (k + 1), out=out, label=f"point{k}",
-                               ratio_test=args.ratio_test, gain_noise_sigma=args.gain_noise_sigma))
+                               ratio_test=args.ratio_test, gain_noise_sigma=args.gain_noise_sigma,
+                               grow_events=args.grow_events))
     repeats = []
     for r in range(args.repeat):
         rep_base = sim.run(MONASH, args.base_events, args.seed + 50_000 + 100 * r, label=f"monash-rep{r}")
         repeats.append(closure(sim, rep_base, points[0], n_data=args.data_events, n_base=args.base_events,
                                seed=args.seed + 10_000 + 100 * r, out=out, label=f"repeat{r}",
-                               ratio_test=args.ratio_test, gain_noise_sigma=args.gain_noise_sigma))
+                               ratio_test=args.ratio_test, gain_noise_sigma=args.gain_noise_sigma,
+                               grow_events=args.grow_events))
     summary = {"data_events": args.data_events, "base_events": args.base_events, "ratio_test": args.ratio_test,
-               "gain_noise_sigma": args.gain_noise_sigma,
+               "gain_noise_sigma": args.gain_noise_sigma, "grow_events": args.grow_events,
                "closures": results,
                "repeats": repeats}
     text = ["# Closure of the gradient tune", "", table(results)]

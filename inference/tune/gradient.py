@@ -46,7 +46,8 @@ Algorithm (one *outer iteration* per base run):
    from the truth.) Opt-in variants, measured in docs/tune.md ("Three stopping rules"),
    neither the default: ``ratio_test="paired"`` tests a new base on its own events at both
    points; ``gain_noise_sigma > 0`` also converges when a base's gain is within its own MC
-   noise, and then moves the estimate only along the directions the base is informed about.
+   noise, and then moves the estimate only along the directions the base is informed about;
+   with ``grow_events`` it doubles the base there instead while a direction is uninformed.
 4. At the minimum, refine with Newton steps using the exact autograd Hessian, and take
    ``cov = 2 H^-1``.
 
@@ -139,6 +140,10 @@ class GradientSettings:
             (:func:`.covariance.chi2_gain_variance`): along a flat direction a small base's
             reweighted chi2 shows gains that are its own noise, and following them walks the
             fit along the valley.
+        grow_events: with ``gain_noise_sigma``: when a base cannot tell its minimum from its
+            own point and some direction keeps less than half of its apparent curvature
+            (uninformed), generate a base of twice the size at the estimate and go on, up to
+            this many events per base (None: stop there, with a warning).
         walk_events: events of the bases generated while the fit walks (None: ``n_events``).
             Smaller than ``n_events``: the first generated base and every regeneration
             until the walk converges (or reaches ``max_regenerations``) have
@@ -166,6 +171,7 @@ class GradientSettings:
     walk_events: int | None = None
     ratio_test: str = "direct"
     gain_noise_sigma: float = 0.0
+    grow_events: int | None = None
 
     def __post_init__(self) -> None:
         if not (isinstance(self.n_events, int) and self.n_events > 0):
@@ -184,6 +190,13 @@ class GradientSettings:
             raise TuneError(f"reject_sigma must be a finite number >= 0, got {self.reject_sigma!r} (default 0)")
         if not (np.isfinite(self.gain_noise_sigma) and self.gain_noise_sigma >= 0):
             raise TuneError(f"gain_noise_sigma must be a finite number >= 0, got {self.gain_noise_sigma!r} (0: off)")
+        if self.grow_events is not None:
+            if self.gain_noise_sigma <= 0:
+                raise TuneError("grow_events needs gain_noise_sigma > 0: the bases grow when a base cannot tell its "
+                                "minimum from its own point")
+            if not (isinstance(self.grow_events, int) and self.grow_events >= 2 * self.n_events):
+                raise TuneError(f"grow_events must be an integer of at least 2 x n_events = {2 * self.n_events}, got "
+                                f"{self.grow_events!r}")
         if self.ratio_test not in ("direct", "paired"):
             raise TuneError(f"ratio_test must be 'direct' or 'paired', got {self.ratio_test!r}")
         if self.ratio_test == "paired" and self.reject_sigma != 0:
@@ -378,7 +391,10 @@ def fit_gradient(
         generated_runs.append(made)
         return made
 
-    for k in range(2 * settings.max_regenerations + 4 if walking else settings.max_regenerations + 2):
+    size = settings.n_events          # events of the full-size bases (doubled by grow_events)
+    doublings = int(np.floor(np.log2(settings.grow_events / settings.n_events))) if settings.grow_events else 0
+    for k in range((2 * settings.max_regenerations + 4 if walking else settings.max_regenerations + 2)
+                   + doublings * (settings.max_regenerations + 2)):
         objective = ReweightedObjective(run, target, space, mc_errors=settings.mc_errors)
         if first_objective is None:
             first_objective = objective
@@ -444,7 +460,11 @@ def fit_gradient(
                       **({"gain_noise": noise_of_gain} if settings.gain_noise_sigma > 0 else {})})
         log(f"[base {k_label}: {run.label}, {run.n_events} events] chi2 {chi2_base:.2f} -> {fit.chi2:.2f} at "
             f"{np.round(fit.theta, 4).tolist()} (n_eff/N = {fit.n_eff:.3f}, {fit.n_evaluations} evaluations): {reason}")
-        theta = informed_step(objective, base_theta, fit.theta) if by_noise else fit.theta
+        kept = None
+        if by_noise:
+            theta, kept = informed_step(objective, base_theta, fit.theta)
+        else:
+            theta = fit.theta
         if polishing:
             steps[-1]["decision"] = f"final base at the converged minimum ({reason})"
             break
@@ -462,6 +482,23 @@ def fit_gradient(
                 f"({settings.n_events} events)")
             run = new_base(theta, settings.n_events, k)
             continue
+        uninformed = by_noise and (kept is None or float(np.min(kept)) < 0.5)
+        if uninformed and settings.grow_events is not None and 2 * size <= settings.grow_events:
+            # the base cannot resolve its minimum along some direction: more events, not a stop
+            size *= 2
+            phase_start = k + 1
+            current = None
+            min_n_eff = settings.min_n_eff
+            log(f"this base is not informed along every direction (kept fractions "
+                f"{'undefined' if kept is None else np.round(kept, 3).tolist()}): generating a base of {size} events at "
+                f"{space.point(theta)}")
+            run = new_base(theta, size, k)
+            continue
+        if uninformed:
+            warnings.append(f"the last base ({run.n_events} events) could not tell its minimum from its own point and "
+                            f"is not informed along every direction (kept fractions "
+                            f"{'undefined' if kept is None else np.round(kept, 3).tolist()}): along those the estimate is "
+                            "where the walk reached, not a minimum; larger bases (grow_events) would resolve it")
         if reason.startswith("converged"):
             converged = True
             if by_noise or fit.n_eff >= settings.polish_n_eff or k - phase_start == settings.max_regenerations:
@@ -471,13 +508,13 @@ def fit_gradient(
             polishing = True
             log(f"converged; n_eff/N = {fit.n_eff:.2f} < polish_n_eff = {settings.polish_n_eff} at the minimum: one "
                 "more base there for the final estimate and errors")
-            run = new_base(theta, settings.n_events, k)
+            run = new_base(theta, size, k)
             continue
         if k - phase_start >= settings.max_regenerations:
             warnings.append(f"not converged after {settings.max_regenerations} regenerations ({reason}); the result "
                             "is the last minimum: raise max_regenerations or start closer")
             break
-        events = settings.walk_events if walking else settings.n_events
+        events = settings.walk_events if walking else size
         log(f"regenerating the base at {space.point(theta)} ({events} events)")
         run = new_base(theta, events, k)
     assert objective is not None and fit is not None and first_objective is not None
@@ -540,7 +577,7 @@ def fit_gradient(
 
 
 def informed_step(objective: ReweightedObjective, base_theta: np.ndarray, theta: np.ndarray, *,
-                  min_kept: float = 0.5) -> np.ndarray:
+                  min_kept: float = 0.5) -> tuple[np.ndarray, np.ndarray | None]:
     """The step from the base's point to its minimum, kept only along the directions the base is informed about.
 
     In the frame where the base's apparent curvature ``G_hat = J^T W J`` is the identity, the
@@ -548,6 +585,10 @@ def informed_step(objective: ReweightedObjective, base_theta: np.ndarray, theta:
     have kept fractions ``f_k``; the step is projected onto those with ``f_k >= min_kept``. Along
     the others (the aLund-bLund valley of a small base) the base's minimum is its derivatives'
     noise, and the estimate stays at the base's point.
+
+    Returns:
+        ``(estimate, f)``: ``f`` the kept fractions (ascending), None where the apparent
+        curvature is not positive definite (the estimate is then the base's point).
     """
     target = objective.target
     wdiag = target.weights**2 / (target.data_err**2 + objective.chi2_errors(base_theta) ** 2)
@@ -555,11 +596,11 @@ def informed_step(objective: ReweightedObjective, base_theta: np.ndarray, theta:
                                   objective.event_scores(base_theta), wdiag)
     frame = information_frame(jac, noise, wdiag)
     if frame is None:
-        return np.array(base_theta, dtype=np.float64)
+        return np.array(base_theta, dtype=np.float64), None
     half, inv_half, kept, t_vecs = frame
     informed = t_vecs[:, kept >= min_kept]
     step = inv_half @ informed @ informed.T @ half @ (np.asarray(theta) - np.asarray(base_theta))
-    return np.asarray(base_theta, dtype=np.float64) + step
+    return np.asarray(base_theta, dtype=np.float64) + step, kept
 
 
 def gain_noise(objective: ReweightedObjective, base_theta: np.ndarray, theta: np.ndarray) -> float:

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 pytestmark = [pytest.mark.slow, pytest.mark.pythia]
@@ -15,7 +16,12 @@ ROOT = Path(__file__).resolve().parents[3]
 
 
 def test_closure_example_far_point(tmp_path):
-    """theta* outside the Monash base's coverage (point 1): regenerates, closes within 3 sandwich sigma."""
+    """theta* outside the Monash base's coverage (point 1): regenerates, and closes where 5k pseudo-data and 10k-event
+    bases can tell: sigma, and the steep aLund-bLund combination. Along the aLund-bLund valley the position at
+    this statistic is set by the walk's path, not by the data (docs/tune.md, "Three stopping rules"; with the
+    same seeds the fit ended at aLund 0.57 in one environment and 0.81 in another, whose floating-point paths
+    differ by the last digits of one SLSQP minimum): there the fit must either close or report the valley as
+    not informed."""
     out = tmp_path / "closure"
     subprocess.run([sys.executable, str(ROOT / "examples" / "closure.py"), "--out", str(out), "--data-events", "5000",
                     "--base-events", "10000", "--points", "1"], check=True, timeout=1200,
@@ -23,8 +29,18 @@ def test_closure_example_far_point(tmp_path):
     result = json.loads((out / "closure.json").read_text())["closures"][0]
     assert result["n_eff_monash_at_truth"] < 0.3
     assert result["converged"] and result["regenerations"] >= 1
-    # 3 parameters, fixed seeds: |pull| < 3 fails for a correct fit with probability ~1%
-    assert all(abs(p) < 3 for p in result["pulls_sandwich"]), result
+    names = result["names"]
+    pulls = dict(zip(names, result["pulls_sandwich"]))
+    assert abs(pulls["StringPT:sigma"]) < 3, result
+    valley = [names.index("StringZ:aLund"), names.index("StringZ:bLund")]
+    if not all(abs(pulls[names[i]]) < 3 for i in valley):
+        assert result["curvature_kept_after_noise_correction"][0] < 0.5, \
+            f"the valley is off by more than 3 sigma but the fit claims to be informed along it: {result}"
+        # the steep combination (the smaller eigen-direction of the aLund-bLund sandwich block) still closes
+        cov = np.array(result["covariance_sandwich_full"])[np.ix_(valley, valley)]
+        offset = np.array([result["fit"][names[i]] - result["truth"][names[i]] for i in valley])
+        values, vectors = np.linalg.eigh(cov)
+        assert abs(vectors[:, 0] @ offset) / np.sqrt(values[0]) < 3, result
     # the noise-corrected errors are wider (or the direction is unconstrained: NaN), never narrower
     for plain, corrected in zip(result["errors_sandwich_full"], result["errors_sandwich_noise_corrected"]):
         assert corrected != corrected or corrected >= plain * 0.999, result

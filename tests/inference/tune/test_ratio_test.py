@@ -185,15 +185,50 @@ def test_the_informed_step_projects_out_the_directions_without_information(new_b
     _, objective, _, _ = new_base
     here = np.array([NEW[n] for n in objective.space.names])
     there = np.array([0.18, 1.12, 6.6])
-    np.testing.assert_allclose(informed_step(objective, here, there, min_kept=2.0), here, rtol=0, atol=1e-12)
-    np.testing.assert_allclose(informed_step(objective, here, there, min_kept=-1.0), there, rtol=1e-9)
+    np.testing.assert_allclose(informed_step(objective, here, there, min_kept=2.0)[0], here, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(informed_step(objective, here, there, min_kept=-1.0)[0], there, rtol=1e-9)
     target = objective.target
     wdiag = target.weights**2 / (target.data_err**2 + objective.chi2_errors(here) ** 2)
     jac, noise = derivative_noise(objective.run.contributions, target, objective.event_weights(here),
                                   objective.event_scores(here), wdiag)
     half, _, kept, _ = information_frame(jac, noise, wdiag)
     cut = 0.5 * (kept[0] + kept[1])                  # the least informed direction is dropped
-    partial = informed_step(objective, here, there, min_kept=cut) - here
+    partial = informed_step(objective, here, there, min_kept=cut)[0] - here
     y, y_kept = half @ (there - here), half @ partial
     assert np.linalg.norm(y_kept) < np.linalg.norm(y)
     assert abs(float((y - y_kept) @ y_kept)) < 1e-9 * float(y @ y), "an orthogonal projection"
+
+
+def test_a_base_not_informed_along_every_direction_grows(toy_problem):
+    """grow_events: 1000-event toy bases stop on their gain's noise with a direction that keeps less than half of
+    its curvature; the fit doubles the base there and goes on, and the result comes from the larger base."""
+    from mlhad.inference.tune import pulls
+    from mlhad.inference.tune.toy import TOY_DEFAULT
+
+    sim, target, space = toy_problem(FAR, seed=1003)
+    base = sim.run(TOY_DEFAULT, 1000, 2003, label="base")
+    res = fit_gradient(sim, target, space, GradientSettings(n_events=1000, seed=3030, scan_points=0,
+                                                           gain_noise_sigma=2.0, grow_events=64_000), base=base, log=quiet)
+    sizes = [s["run"]["n_events"] for s in res.steps]
+    grown = sizes.index(2000)
+    assert set(sizes[:grown]) == {1000} and set(sizes[grown:]) == {2000}, sizes
+    assert "cannot tell its minimum from its own point" in res.steps[grown - 1]["decision"]
+    assert res.best_point.run.n_events == 2000, "the result comes from the grown base"
+    generated = {s["run"]["label"]: s["run"]["n_events"] for s in res.steps if s["run"]["label"] != "base"}
+    assert res.n_events == sum(generated.values()), "every generated base counted once, the given one not"
+    p = pulls(res.values(), res.error_dict(), FAR)
+    assert all(abs(x) < 2 for x in p.values()), f"pulls {p}"
+    # without growth the same fit stops at the 1000-event base, with a warning that names grow_events
+    stopped = fit_gradient(sim, target, space, GradientSettings(n_events=1000, seed=3030, scan_points=0,
+                                                               gain_noise_sigma=2.0), base=base, log=quiet)
+    assert {s["run"]["n_events"] for s in stopped.steps} == {1000}
+    assert any("grow_events" in w for w in stopped.warnings), stopped.warnings
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"grow_events": 200_000}, "grow_events needs gain_noise_sigma > 0"),
+    ({"grow_events": 150_000, "gain_noise_sigma": 2.0}, "at least 2 x n_events = 200000"),
+])
+def test_bad_grow_events_are_refused(kwargs, message):
+    with pytest.raises(TuneError, match=message):
+        GradientSettings(n_events=100_000, **kwargs)
