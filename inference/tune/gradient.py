@@ -391,6 +391,17 @@ def fit_gradient(
         generated_runs.append(made)
         return made
 
+    def new_phase(at: np.ndarray, events: int, k: int, why: str) -> SimulationRun:
+        """Generate base ``k + 1`` of a new size: the trust region and the regeneration cap start afresh, and the
+        base is not ratio-tested against the differently sized one that proposed it (their chi2 differ by their MC
+        errors)."""
+        nonlocal phase_start, current, min_n_eff
+        phase_start = k + 1
+        current = None
+        min_n_eff = settings.min_n_eff
+        log(f"{why}; generating a base of {events} events at {space.point(at)}")
+        return new_base(at, events, k)
+
     size = settings.n_events          # events of the full-size bases (doubled by grow_events)
     doublings = int(np.floor(np.log2(settings.grow_events / settings.n_events))) if settings.grow_events else 0
     for k in range((2 * settings.max_regenerations + 4 if walking else settings.max_regenerations + 2)
@@ -475,30 +486,21 @@ def fit_gradient(
                                 f"{settings.max_regenerations} regenerations ({reason}); the full-size bases go on "
                                 "from its last minimum")
             walking = False
-            phase_start = k + 1
-            current = None
-            min_n_eff = settings.min_n_eff
-            log(f"walk over ({reason.split(':')[0]}); generating a full-size base at {space.point(theta)} "
-                f"({settings.n_events} events)")
-            run = new_base(theta, settings.n_events, k)
+            run = new_phase(theta, settings.n_events, k, f"walk over ({reason.split(':')[0]})")
             continue
         uninformed = by_noise and (kept is None or float(np.min(kept)) < 0.5)
+        kept_text = "undefined" if kept is None else np.round(kept, 3).tolist()
         if uninformed and settings.grow_events is not None and 2 * size <= settings.grow_events:
             # the base cannot resolve its minimum along some direction: more events, not a stop
             size *= 2
-            phase_start = k + 1
-            current = None
-            min_n_eff = settings.min_n_eff
-            log(f"this base is not informed along every direction (kept fractions "
-                f"{'undefined' if kept is None else np.round(kept, 3).tolist()}): generating a base of {size} events at "
-                f"{space.point(theta)}")
-            run = new_base(theta, size, k)
+            run = new_phase(theta, size, k, f"this base is not informed along every direction (kept fractions "
+                                            f"{kept_text})")
             continue
         if uninformed:
             warnings.append(f"the last base ({run.n_events} events) could not tell its minimum from its own point and "
-                            f"is not informed along every direction (kept fractions "
-                            f"{'undefined' if kept is None else np.round(kept, 3).tolist()}): along those the estimate is "
-                            "where the walk reached, not a minimum; larger bases (grow_events) would resolve it")
+                            f"is not informed along every direction (kept fractions {kept_text}): along those the "
+                            "estimate is where the walk reached, not a minimum; larger bases (grow_events) would "
+                            "resolve it")
         if reason.startswith("converged"):
             converged = True
             if by_noise or fit.n_eff >= settings.polish_n_eff or k - phase_start == settings.max_regenerations:
@@ -646,7 +648,7 @@ def ratio_test(settings: GradientSettings, objective: ReweightedObjective, chi2_
     else:
         fallback = ""
     noise = float(np.sqrt(var_base + var_prev))
-    sigma = settings.reject_sigma if settings.ratio_test == "direct" else 0.0
+    sigma = settings.reject_sigma          # 0 with ratio_test="paired" (GradientSettings refuses anything else)
     return {"kind": "direct", "rejected": bool(chi2_base - chi2_prev > sigma * noise), "chi2_here": chi2_base,
             "chi2_previous": chi2_prev, "noise": noise,
             "why": (f"{fallback}chi2 {chi2_base:.2f} at this base is {chi2_base - chi2_prev:.2f} above the proposing "
