@@ -116,6 +116,7 @@ class ReweightedObjective:
         self.n_events = run.n_events
         self._fixed_t = {k: torch.tensor(float(v), dtype=torch.float64) for k, v in self.fixed.items()}
         self._cache: dict[bytes, tuple[float, np.ndarray, float, np.ndarray]] = {}
+        self._last: tuple[bytes, Evaluation] | None = None    # the last evaluation without gradient
         self._base_errors: torch.Tensor | None = None
         if mc_errors in ("base", "corrected"):
             with torch.no_grad():
@@ -161,15 +162,23 @@ class ReweightedObjective:
         n_eff = w.sum() ** 2 / (w.numel() * (w * w).sum())
         return Evaluation(chi2=total, chi2_plain=plain, n_eff=n_eff, values=values, errors=errors, weights=w, log_scale=float(shift))
 
+    def _evaluated(self, theta: np.ndarray) -> Evaluation:
+        """``evaluate`` without gradient, kept for the last point: values, weights and chi2 at one point are
+        often asked for one after the other (the ratio test's noise, the gain's noise, the final checks)."""
+        theta = np.array(theta, dtype=np.float64)
+        key = theta.tobytes()
+        if self._last is None or self._last[0] != key:
+            with torch.no_grad():
+                self._last = (key, self.evaluate(torch.tensor(theta)))
+        return self._last[1]
+
     def __call__(self, theta: np.ndarray) -> float:
         """chi2 at ``theta`` (numpy, no gradient)."""
-        with torch.no_grad():
-            return float(self.evaluate(torch.tensor(np.array(theta, dtype=np.float64))).chi2)
+        return float(self._evaluated(theta).chi2)
 
     def plain_chi2(self, theta: np.ndarray) -> float:
         """Professor's chi2 at ``theta`` (values and errors of this objective, no noise correction)."""
-        with torch.no_grad():
-            return float(self.evaluate(torch.tensor(np.array(theta, dtype=np.float64))).chi2_plain)
+        return float(self._evaluated(theta).chi2_plain)
 
     def value_and_grad(self, theta: np.ndarray) -> tuple[float, np.ndarray, float, np.ndarray]:
         """``(chi2, d chi2/d theta, n_eff/N, d log(n_eff)/d theta)`` at ``theta`` (cached per point)."""
@@ -209,8 +218,7 @@ class ReweightedObjective:
 
     def values(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """MC ``(values, errors)`` at the target's points, numpy."""
-        with torch.no_grad():
-            ev = self.evaluate(torch.tensor(np.array(theta, dtype=np.float64)))
+        ev = self._evaluated(theta)
         return ev.values.numpy().copy(), ev.errors.numpy().copy()
 
     def chi2_errors(self, theta: np.ndarray) -> np.ndarray:
@@ -221,8 +229,7 @@ class ReweightedObjective:
 
     def event_weights(self, theta: np.ndarray) -> np.ndarray:
         """``(N,)`` true event weights w(theta) (mean ~ 1 where the run covers theta), numpy."""
-        with torch.no_grad():
-            ev = self.evaluate(torch.tensor(np.array(theta, dtype=np.float64)))
+        ev = self._evaluated(theta)
         return (ev.weights * np.exp(ev.log_scale)).numpy().copy()
 
     def event_scores(self, theta: np.ndarray, *, rel_step: float = 1e-4) -> np.ndarray:
