@@ -46,8 +46,9 @@ Algorithm (one *outer iteration* per base run):
    from the truth.) Opt-in variants, measured in docs/tune.md ("Three stopping rules"),
    neither the default: ``ratio_test="paired"`` tests a new base on its own events at both
    points; ``gain_noise_sigma > 0`` also converges when a base's gain is within its own MC
-   noise, and then moves the estimate only along the directions the base is informed about;
-   with ``grow_events`` it doubles the base there instead while a direction is uninformed.
+   noise, and then moves the estimate only along the directions the base is informed about
+   and whose own part of the step is a significant gain; with ``grow_events`` it doubles the
+   base there instead while a direction is uninformed.
 4. At the minimum, refine with Newton steps using the exact autograd Hessian, and take
    ``cov = 2 H^-1``.
 
@@ -139,7 +140,9 @@ class GradientSettings:
             many standard deviations of that gain's MC noise on the base itself
             (:func:`.covariance.chi2_gain_variance`): along a flat direction a small base's
             reweighted chi2 shows gains that are its own noise, and following them walks the
-            fit along the valley.
+            fit along the valley. The estimate then stays at the base's point except along the
+            eigen-directions that keep at least half of their curvature and whose own part of the
+            step gains at least this many standard deviations (:func:`informed_step`).
         grow_events: with ``gain_noise_sigma``: when a base cannot tell its minimum from its
             own point and some direction keeps less than half of its apparent curvature
             (uninformed), generate a base of twice the size at the estimate and go on, up to
@@ -456,7 +459,8 @@ def fit_gradient(
             by_noise = True
             reason = (f"converged: the minimum improves on the base point by {gain:.2f} < {settings.gain_noise_sigma:g} x "
                       f"{noise_of_gain:.2f}, this base's own MC noise on that gain: it cannot tell its minimum from its "
-                      "own point; the estimate moves from that point only along the directions it is informed about")
+                      "own point; the estimate moves from that point only along the directions it is informed about "
+                      "and whose own gain is significant")
         elif gain < threshold:
             reason = (f"converged: the minimum improves on the base point by {gain:.2f} < {tolerance * scale:.2f} in "
                       f"chi2 ({tolerance:.2f} x max(1, chi2/ndf)): the base is at its own minimum, within the 68% region")
@@ -473,7 +477,11 @@ def fit_gradient(
             f"{np.round(fit.theta, 4).tolist()} (n_eff/N = {fit.n_eff:.3f}, {fit.n_evaluations} evaluations): {reason}")
         kept = None
         if by_noise:
-            theta, kept = informed_step(objective, base_theta, fit.theta)
+            theta, kept, directions = informed_step(objective, base_theta, fit.theta,
+                                                    gain_sigma=settings.gain_noise_sigma)
+            steps[-1]["informed_step"] = {"estimate": theta.tolist(), "directions": directions}
+            log(f"  the estimate moves along {sum(d['moved'] for d in directions)} of {len(directions)} "
+                f"eigen-directions: {_direction_text(directions)}")
         else:
             theta = fit.theta
         if polishing:
@@ -579,7 +587,7 @@ def fit_gradient(
 
 
 def informed_step(objective: ReweightedObjective, base_theta: np.ndarray, theta: np.ndarray, *,
-                  min_kept: float = 0.5) -> tuple[np.ndarray, np.ndarray | None]:
+                  min_kept: float = 0.5, gain_sigma: float = 0.0) -> tuple[np.ndarray, np.ndarray | None, list[dict]]:
     """The step from the base's point to its minimum, kept only along the directions the base is informed about.
 
     In the frame where the base's apparent curvature ``G_hat = J^T W J`` is the identity, the
@@ -588,21 +596,52 @@ def informed_step(objective: ReweightedObjective, base_theta: np.ndarray, theta:
     the others (the aLund-bLund valley of a small base) the base's minimum is its derivatives'
     noise, and the estimate stays at the base's point.
 
+    With ``gain_sigma > 0`` an informed direction must also carry a significant gain: its part of
+    the step alone must lower the chi2 by at least ``gain_sigma`` x that gain's MC noise
+    (:func:`gain_noise`), or the estimate stays at the base's point along it too. Curvature that
+    is information does not make an insignificant gain significant: a large base that keeps more
+    than half of the valley's curvature can still put its minimum on the trust-region boundary by
+    noise (measured in docs/tune.md, "Three stopping rules").
+
     Returns:
-        ``(estimate, f)``: ``f`` the kept fractions (ascending), None where the apparent
-        curvature is not positive definite (the estimate is then the base's point).
+        ``(estimate, f, directions)``: ``f`` the kept fractions (ascending), None where the apparent
+        curvature is not positive definite (the estimate is then the base's point); ``directions``
+        one record per eigen-direction (``kept``, ``moved``, and with ``gain_sigma`` the direction's
+        ``gain`` and its ``noise``).
     """
+    base_theta = np.asarray(base_theta, dtype=np.float64)
     target = objective.target
     wdiag = target.weights**2 / (target.data_err**2 + objective.chi2_errors(base_theta) ** 2)
     jac, noise = derivative_noise(objective.run.contributions, target, objective.event_weights(base_theta),
                                   objective.event_scores(base_theta), wdiag)
     frame = information_frame(jac, noise, wdiag)
     if frame is None:
-        return np.array(base_theta, dtype=np.float64), None
+        return base_theta.copy(), None, []
     half, inv_half, kept, t_vecs = frame
-    informed = t_vecs[:, kept >= min_kept]
-    step = inv_half @ informed @ informed.T @ half @ (np.asarray(theta) - np.asarray(base_theta))
-    return np.asarray(base_theta, dtype=np.float64) + step, kept
+    whitened = half @ (np.asarray(theta, dtype=np.float64) - base_theta)
+    chi2_here = objective(base_theta) if gain_sigma > 0 else 0.0
+    step = np.zeros_like(base_theta)
+    directions: list[dict] = []
+    for k in range(len(kept)):
+        record: dict[str, Any] = {"kept": float(kept[k]), "moved": bool(kept[k] >= min_kept)}
+        part = inv_half @ t_vecs[:, k] * float(t_vecs[:, k] @ whitened)
+        if record["moved"] and gain_sigma > 0:
+            record["gain"] = float(chi2_here - objective(base_theta + part))
+            record["noise"] = gain_noise(objective, base_theta, base_theta + part)
+            record["moved"] = record["gain"] >= gain_sigma * record["noise"]
+        if record["moved"]:
+            step += part
+        directions.append(record)
+    return base_theta + step, kept, directions
+
+
+def _direction_text(directions: list[dict]) -> str:
+    """One line per informed_step decision: kept fraction, and gain/noise where tested."""
+    parts = []
+    for d in directions:
+        tested = f", gain {d['gain']:.2f} vs noise {d['noise']:.2f}" if "gain" in d else ""
+        parts.append(f"[kept {d['kept']:.2f}{tested}: {'moved' if d['moved'] else 'stays'}]")
+    return " ".join(parts) or "curvature not positive definite: stays"
 
 
 def gain_noise(objective: ReweightedObjective, base_theta: np.ndarray, theta: np.ndarray) -> float:

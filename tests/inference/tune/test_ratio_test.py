@@ -148,7 +148,8 @@ def test_the_noise_of_a_bases_gain_matches_the_spread_over_independent_bases(toy
 def test_a_base_that_cannot_tell_its_minimum_from_its_point_keeps_its_point(toy_problem):
     """gain_noise_sigma = 2 on the toy's far closure: the last base's gain (3.0) is within twice its own MC
     noise (2 x 2.2), so the fit stops there. The estimate moves from the base's point towards its minimum only
-    along the directions the base is informed about -- on the toy (no flat direction) all of them."""
+    along the directions the base is informed about (on the toy, with no flat direction, all of them) and whose own
+    part of the step is a significant gain."""
     from mlhad.inference.tune import pulls
     from mlhad.inference.tune.toy import TOY_DEFAULT
 
@@ -160,7 +161,13 @@ def test_a_base_that_cannot_tell_its_minimum_from_its_point_keeps_its_point(toy_
     assert res.converged and "cannot tell its minimum from its own point" in last["decision"], last["decision"]
     assert 0 < last["chi2_base"] - last["chi2_min"] < 2.0 * last["gain_noise"]
     assert not np.allclose(last["theta_min"], last["theta_base"], rtol=0, atol=1e-6), "its minimum was elsewhere"
-    np.testing.assert_allclose(res.best, last["theta_min"], rtol=1e-9, atol=1e-12)   # every direction informed
+    # every direction is informed on the toy, but the estimate moves only along those whose own gain is significant
+    record = last["informed_step"]
+    assert [d["kept"] >= 0.5 for d in record["directions"]] == [True] * 3, record
+    assert [d["moved"] for d in record["directions"]] == [d["gain"] >= 2.0 * d["noise"] for d in record["directions"]]
+    np.testing.assert_allclose(res.best, record["estimate"], rtol=0, atol=1e-12)
+    if not any(d["moved"] for d in record["directions"]):
+        np.testing.assert_allclose(res.best, last["theta_base"], rtol=0, atol=1e-12)
     assert all(s["gain_noise"] > 0 for s in res.steps) and res.steps[0]["gain_noise"] > 10 * last["gain_noise"]
     p = pulls(res.values(), res.error_dict(), FAR)
     assert all(abs(x) < 2 for x in p.values()), f"pulls {p}"
@@ -197,6 +204,32 @@ def test_the_informed_step_projects_out_the_directions_without_information(new_b
     y, y_kept = half @ (there - here), half @ partial
     assert np.linalg.norm(y_kept) < np.linalg.norm(y)
     assert abs(float((y - y_kept) @ y_kept)) < 1e-9 * float(y @ y), "an orthogonal projection"
+
+
+def test_the_informed_step_stays_along_directions_whose_gain_is_within_the_noise(new_base):
+    """gain_sigma: an informed direction moves only if its part of the step alone lowers the chi2 by gain_sigma x
+    that gain's MC noise. Far from the base's point (the gain is large) every direction moves; a threshold above
+    every direction's significance keeps the base's point; in between, exactly the significant directions move."""
+    from mlhad.inference.tune.gradient import informed_step
+
+    _, objective, _, _ = new_base
+    here = np.array([NEW[n] for n in objective.space.names])
+    there = np.array([0.18, 1.12, 6.6])
+    moved_all, _, records = informed_step(objective, here, there, min_kept=-1.0, gain_sigma=1e-9)
+    significance = [d["gain"] / d["noise"] for d in records]
+    assert all(d["noise"] > 0 for d in records) and len(records) == 3
+    if all(z > 0 for z in significance):
+        np.testing.assert_allclose(moved_all, there, rtol=1e-9)
+    stayed, _, records = informed_step(objective, here, there, min_kept=-1.0, gain_sigma=max(significance) + 1)
+    np.testing.assert_allclose(stayed, here, rtol=0, atol=1e-12)
+    assert not any(d["moved"] for d in records)
+    cut = float(np.median(significance))
+    some, _, records = informed_step(objective, here, there, min_kept=-1.0, gain_sigma=cut)
+    assert [d["moved"] for d in records] == [z >= cut for z in significance]
+    # the records are the chi2 change and gain_noise of each direction's part of the step alone
+    part = informed_step(objective, here, there, min_kept=-1.0)[0] - here     # all directions, no gain test
+    assert sum(d["gain"] for d in records) == pytest.approx(objective(here) - objective(here + part), rel=0.2)
+    assert some.tolist() not in (here.tolist(), there.tolist()), "a partial step"
 
 
 def test_a_base_not_informed_along_every_direction_grows(toy_problem):
