@@ -42,6 +42,10 @@ class TuneConfig:
             towards the minimum (default: ``n_events``); the result comes from ``n_events`` bases.
         ratio_test: gradient method: ``"direct"`` or ``"paired"`` test of a new base against the
             one that proposed it (default: ``GradientSettings``' ``"direct"``).
+        gain_noise_sigma, grow_events: gradient method: stop (or, with ``grow_events``, double the
+            bases up to that many events) when a base's gain is within this many standard deviations
+            of its own MC noise (default 0 and None: off; see ``GradientSettings`` and docs/tune.md,
+            "Three stopping rules").
         order, n_runs: surrogate polynomial order and anchor runs (default 2x coefficients).
         n_trials, sampler: optuna trials and sampler.
         filter_zero_errors: drop data points with zero error (as Professor ``--filter``).
@@ -71,6 +75,8 @@ class TuneConfig:
     polish_n_eff: float = 0.8
     walk_events: int | None = None
     ratio_test: str | None = None
+    gain_noise_sigma: float = 0.0
+    grow_events: int | None = None
     order: int = 3
     n_runs: int | None = None
     n_trials: int = 60
@@ -115,6 +121,12 @@ class TuneConfig:
                                 "no base runs to test")
             if self.ratio_test not in ("direct", "paired"):
                 raise TuneError(f"ratio_test must be 'direct' or 'paired', got {self.ratio_test!r}")
+        if (self.gain_noise_sigma or self.grow_events is not None) and self.method != "gradient":
+            raise TuneError(f"--gain-noise-sigma and --grow-events are used by the gradient method only; --method "
+                            f"{self.method} has no base runs whose gain could be within their noise")
+        if self.grow_events is not None and not self.gain_noise_sigma:
+            raise TuneError("--grow-events needs --gain-noise-sigma Z (e.g. 2): the bases grow when a base's gain is "
+                            "within Z standard deviations of its own MC noise")
         if not (isinstance(self.seed, int) and 1 <= self.seed <= 800_000_000):
             raise TuneError(f"seed must be an integer in [1, 8e8] (room for the runs' derived seeds), got {self.seed!r}")
         if self.base is not None and self.method != "gradient":

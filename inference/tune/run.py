@@ -66,6 +66,7 @@ def run_method(config: TuneConfig, simulator: Simulator, target: FitTarget, spac
             n_events=n, min_n_eff=config.min_n_eff, polish_n_eff=config.polish_n_eff,
             max_regenerations=config.max_regenerations, walk_events=config.walk_events, seed=config.seed,
             scan_points=13 if config.scans else 0, validate=config.validate,
+            gain_noise_sigma=config.gain_noise_sigma, grow_events=config.grow_events,
             **({"ratio_test": config.ratio_test} if config.ratio_test is not None else {})), base=base, log=log)
     if config.method == "optuna":
         return fit_optuna(simulator, target, space, OptunaSettings(

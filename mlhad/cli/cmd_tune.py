@@ -50,6 +50,13 @@ def register(parser: argparse.ArgumentParser) -> None:
                         help="gradient: test a new base against the one that proposed it by the two runs' direct chi2 "
                              "(direct, the default) or on the new base's own events at both points (paired); "
                              "see docs/tune.md")
+    parser.add_argument("--gain-noise-sigma", type=float, default=0.0, metavar="Z",
+                        help="gradient: also stop when a base's gain is within Z standard deviations of its own MC "
+                             "noise, moving the estimate only along directions the base resolves (default 0: off)")
+    parser.add_argument("--grow-events", type=int, default=None, metavar="M",
+                        help="gradient, with --gain-noise-sigma: double the bases, up to M events, while a base cannot "
+                             "resolve its minimum along some direction (the aLund-bLund valley); closes along the "
+                             "valley at about 3x the events of the default, see docs/tune.md")
     parser.add_argument("--order", type=int, default=3, help="surrogate: polynomial order (default 3)")
     parser.add_argument("--runs", type=int, default=None, help="surrogate: anchor runs (default 2x coefficients)")
     parser.add_argument("--trials", type=int, default=60, help="optuna: trials (default 60)")
@@ -79,7 +86,8 @@ def run(args: argparse.Namespace) -> int:
         method=args.method, limits=args.limits, weights=args.weights, check=tuple(args.check), base=args.base,
         start=_start(args.start), n_events=args.events, seed=args.seed, min_n_eff=args.min_neff,
         max_regenerations=args.max_regenerations, walk_events=args.walk_events,
-        ratio_test=args.ratio_test, order=args.order, n_runs=args.runs, n_trials=args.trials,
+        ratio_test=args.ratio_test, gain_noise_sigma=args.gain_noise_sigma, grow_events=args.grow_events,
+        order=args.order, n_runs=args.runs, n_trials=args.trials,
         filter_zero_errors=not args.no_filter, settings=tuple(settings), workers=args.workers, validate=args.validate,
         plots=not args.no_plots, overwrite=args.overwrite, progress=not args.no_progress,
     )

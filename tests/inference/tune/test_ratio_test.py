@@ -124,6 +124,39 @@ def test_the_cli_option_reaches_the_fit(toy_problem, monkeypatch, tmp_path):
     assert tested and {t["kind"] for t in tested} == {"paired"}, res.steps
 
 
+def test_the_gain_noise_cli_options_reach_the_fit(toy_problem, monkeypatch, tmp_path):
+    """`mlhad tune --gain-noise-sigma 2 --grow-events M` -> TuneConfig -> GradientSettings: the toy fit records the
+    gain noise per step and grows its 1000-event bases."""
+    import mlhad.inference.tune as tune_module
+    from mlhad.cli.main import main
+    from mlhad.yoda import reference_path
+
+    seen = {}
+    monkeypatch.setattr(tune_module, "tune", lambda config: seen.setdefault("config", config))
+    assert main(["tune", "--data", str(reference_path("ALEPH_1996_S3486095")), "--params", "aLund",
+                 "--out", str(tmp_path / "out"), "--gain-noise-sigma", "2", "--grow-events", "64000"]) == 0
+    assert (seen["config"].gain_noise_sigma, seen["config"].grow_events) == (2.0, 64_000)
+    sim, target, space = toy_problem(FAR, seed=1003)
+    from mlhad.inference.tune.toy import TOY_DEFAULT
+
+    base = sim.run(TOY_DEFAULT, 1000, 2003, label="base")      # as in test_a_base_not_informed_along_every_direction_grows
+    config = TuneConfig(data=("pseudo.yoda",), params=tuple(space.names), out=str(tmp_path / "toy"), n_events=1000,
+                        seed=3030, gain_noise_sigma=2.0, grow_events=64_000, scans=False)
+    res = run_method(config, sim, target, space, base=base, log=quiet)
+    assert (res.extra["settings"]["gain_noise_sigma"], res.extra["settings"]["grow_events"]) == (2.0, 64_000)
+    assert all("gain_noise" in s for s in res.steps)
+    assert max(s["run"]["n_events"] for s in res.steps) > 1000, "the bases grew"
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"grow_events": 64_000}, "--grow-events needs --gain-noise-sigma"),
+    ({"gain_noise_sigma": 2.0, "method": "surrogate"}, "used by the gradient method only"),
+])
+def test_bad_gain_noise_cli_settings_are_refused(kwargs, message):
+    with pytest.raises(TuneError, match=message):
+        TuneConfig(data=("pseudo.yoda",), params=("toy:mu",), out="unused", **kwargs)
+
+
 def test_the_noise_of_a_bases_gain_matches_the_spread_over_independent_bases(toy_problem):
     """gain = chi2(base point) - chi2(theta) on one base: its first-order MC noise, from that base alone, equals
     the spread of the gain over 60 independent bases (the same events enter both chi2, so their common noise
