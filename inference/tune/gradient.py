@@ -636,7 +636,7 @@ def informed_step(objective: ReweightedObjective, base_theta: np.ndarray, theta:
 
 
 def _direction_text(directions: list[dict]) -> str:
-    """One line per informed_step decision: kept fraction, and gain/noise where tested."""
+    """The informed_step decisions on one line: each direction's kept fraction, gain and noise where tested, and whether it moved."""
     parts = []
     for d in directions:
         tested = f", gain {d['gain']:.2f} vs noise {d['noise']:.2f}" if "gain" in d else ""
