@@ -813,7 +813,9 @@ def _derivative_noise_warning(kept: list[float], n_events: int) -> list[str]:
         need = "bases at least 10x larger are needed"
     return [f"along the chi2's flattest direction {share}; the rest is MC noise in the reweighted derivatives "
             f"({n_events} events in the base): the 2H^-1 and sandwich errors are too small there, quote the "
-            f"noise-corrected sandwich errors (NaN: not constrained at this MC statistic); {need}"]
+            f"noise-corrected sandwich errors (NaN: not constrained at this MC statistic); {need} "
+            "(mlhad tune --gain-noise-sigma 2 --grow-events M grows the bases while a direction is not informed; "
+            "see docs/tune.md, 'Three stopping rules')"]
 
 
 def _weight_check(objective: ReweightedObjective, theta: np.ndarray) -> list[str]:
