@@ -571,6 +571,8 @@ def fit_gradient(
     w_start = None if np.allclose(space.start, [base.point.get(n, np.nan) for n in space.names]) \
         else first_objective.event_weights(space.start)
     chi2_start = first_objective.plain_chi2(space.start)
+    if first_objective.run.n_events != objective.run.n_events:
+        warnings.append(_unequal_statistics_warning(first_objective.run.n_events, objective.run.n_events))
     return TuneResult(
         method="gradient", names=space.names, start=np.array(space.start), best=theta, covariance=cov, hessian=hess,
         chi2_start=chi2_start, chi2=objective.plain_chi2(theta), n_points=target.n_points, converged=converged,
@@ -816,6 +818,14 @@ def _derivative_noise_warning(kept: list[float], n_events: int) -> list[str]:
             f"noise-corrected sandwich errors (NaN: not constrained at this MC statistic); {need} "
             "(mlhad tune --gain-noise-sigma 2 --grow-events M grows the bases while a direction is not informed; "
             "see docs/tune.md, 'Three stopping rules')"]
+
+
+def _unequal_statistics_warning(n_start: int, n_best: int) -> str:
+    """The chi2 at the start and at the best fit come from bases of different sizes (walk_events, grow_events)."""
+    return (f"the chi2 at the start comes from a {n_start}-event base and the best fit's from a {n_best}-event base: "
+            "the MC errors in the chi2's denominators differ (a smaller base has larger errors, hence a lower chi2), "
+            "so the two chi2 values, and the per-histogram tables, are not comparable; compare the two points at "
+            "equal statistics, e.g. direct runs of the same size at both (--validate makes one at the best fit)")
 
 
 def _weight_check(objective: ReweightedObjective, theta: np.ndarray) -> list[str]:

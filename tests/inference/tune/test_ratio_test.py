@@ -289,6 +289,13 @@ def test_a_base_not_informed_along_every_direction_grows(toy_problem):
                                                                gain_noise_sigma=2.0), base=base, log=quiet)
     assert {s["run"]["n_events"] for s in stopped.steps} == {1000}
     assert any("grow_events" in w for w in stopped.warnings), stopped.warnings
+    # the grown fit's chi2 at the best fit comes from a larger base than the start's: said, and only then
+    from mlhad.inference.tune.report import summary_text
+
+    assert any("1000-event base and the best fit's from a 2000-event base" in w for w in res.warnings), res.warnings
+    assert "from bases of different sizes: not comparable" in summary_text(res)
+    assert not any("not comparable" in w for w in stopped.warnings)
+    assert "not comparable" not in summary_text(stopped)
 
 
 @pytest.mark.parametrize(("kwargs", "message"), [
