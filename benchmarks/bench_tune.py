@@ -86,8 +86,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ratio-test", choices=("direct", "paired"), default="direct",
                         help="gradient: how a new base is tested against the one that proposed it "
                              "(GradientSettings.ratio_test)")
-    parser.add_argument("--gain-noise-sigma", type=float, default=None,
-                        help="gradient: GradientSettings.gain_noise_sigma (default: GradientSettings' own)")
+    parser.add_argument("--gain-noise-sigma", type=float, default=0.0,
+                        help="gradient: GradientSettings.gain_noise_sigma (default 0: off)")
     parser.add_argument("--methods", default="gradient,surrogate,optuna",
                         help="comma-separated subset to run (the ratios need gradient)")
     parser.add_argument("--repeat", type=int, default=0,
@@ -103,7 +103,6 @@ def main(argv: list[str] | None = None) -> int:
     if "gradient" not in methods or set(methods) - {"gradient", "surrogate", "optuna"}:
         parser.error(f"--methods {args.methods!r}: choose from gradient,surrogate,optuna, gradient included")
     walk = n_d // 2 if args.walk_events is None else (args.walk_events or None)
-    gain_noise = {} if args.gain_noise_sigma is None else {"gain_noise_sigma": args.gain_noise_sigma}
     ref = read_reference(ANALYSIS)
     wf = aleph_weights()
     subset = {p: o for p, o in ref.items() if any(r.matches_path(p[4:]) for r in wf.rules)}
@@ -153,7 +152,8 @@ def main(argv: list[str] | None = None) -> int:
             if method == "gradient":
                 res = fit_gradient(sim, target, space, GradientSettings(n_events=budget, seed=seed, scan_points=0,
                                                                     walk_events=min(walk, budget) if walk else None,
-                                                                    ratio_test=args.ratio_test, **gain_noise),
+                                                                    ratio_test=args.ratio_test,
+                                                                    gain_noise_sigma=args.gain_noise_sigma),
                                    log=quiet)
             elif method == "surrogate":
                 res = fit_surrogate(sim, target, space, SurrogateSettings(order=3, n_events=budget, seed=seed,

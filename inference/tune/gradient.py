@@ -571,9 +571,7 @@ def fit_gradient(
     w_start = None if np.allclose(space.start, [base.point.get(n, np.nan) for n in space.names]) \
         else first_objective.event_weights(space.start)
     chi2_start = first_objective.plain_chi2(space.start)
-    if first_objective.run.n_events != objective.run.n_events:
-        warnings.append(_unequal_statistics_warning(first_objective.run.n_events, objective.run.n_events))
-    return TuneResult(
+    result = TuneResult(
         method="gradient", names=space.names, start=np.array(space.start), best=theta, covariance=cov, hessian=hess,
         chi2_start=chi2_start, chi2=objective.plain_chi2(theta), n_points=target.n_points, converged=converged,
         n_events=n_generated, n_runs=regenerated + int(generated_first) + int(settings.validate), seconds=time.perf_counter() - t_start,
@@ -586,6 +584,9 @@ def fit_gradient(
         best_point=RunPoint(objective.run, theta, objective.event_weights(theta), "reweighted",
                             base_errors=settings.mc_errors != "reweighted"),
     )
+    if result.unequal_statistics:
+        result.warnings.append(_unequal_statistics_warning(base.n_events, objective.run.n_events))
+    return result
 
 
 def informed_step(objective: ReweightedObjective, base_theta: np.ndarray, theta: np.ndarray, *,
@@ -613,7 +614,7 @@ def informed_step(objective: ReweightedObjective, base_theta: np.ndarray, theta:
     """
     base_theta = np.asarray(base_theta, dtype=np.float64)
     target = objective.target
-    wdiag = target.weights**2 / (target.data_err**2 + objective.chi2_errors(base_theta) ** 2)
+    wdiag = objective.chi2_factors(base_theta)
     jac, noise = derivative_noise(objective.run.contributions, target, objective.event_weights(base_theta),
                                   objective.event_scores(base_theta), wdiag)
     frame = information_frame(jac, noise, wdiag)
@@ -649,11 +650,12 @@ def _direction_text(directions: list[dict]) -> str:
 def gain_noise(objective: ReweightedObjective, base_theta: np.ndarray, theta: np.ndarray) -> float:
     """Standard deviation of ``chi2(base_theta) - chi2(theta)`` from the base run's own MC noise (first order)."""
     target = objective.target
-    a = target.weights**2 / (target.data_err**2 + objective.chi2_errors(theta) ** 2)
+    # everything at theta first: the objective keeps one evaluation without gradient, so theta is reweighted once
+    a = objective.chi2_factors(theta)
     r_at = target.data - objective.values(theta)[0]
+    weights = objective.event_weights(theta)
     r_base = target.data - objective.values(base_theta)[0]
-    return float(np.sqrt(chi2_gain_variance(objective.run.contributions, target, objective.event_weights(theta),
-                                            r_at, r_base, a)))
+    return float(np.sqrt(chi2_gain_variance(objective.run.contributions, target, weights, r_at, r_base, a)))
 
 
 def ratio_test(settings: GradientSettings, objective: ReweightedObjective, chi2_base: float, var_base: float,

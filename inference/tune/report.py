@@ -252,7 +252,7 @@ def summary_text(result: TuneResult, rows: list[HistogramRow] | None = None, *, 
               f"{result.chi2_start / max(result.ndf, 1):.2f} at the start -> {result.chi2:.1f}/{result.ndf} = "
               f"{result.chi2 / max(result.ndf, 1):.2f} at the best fit; converged: {result.converged}"
               + (" (from bases of different sizes: not comparable, see the warnings)"
-                 if _unequal_bases(result) else ""),
+                 if result.unequal_statistics else ""),
               f"cost: {result.n_events} events generated in {result.n_runs} run(s), {result.seconds:.0f} s"]
     if result.extra.get("chi2_validation_run") is not None:
         reweighted = result.extra.get("chi2_reweighted_at_best")
@@ -344,9 +344,3 @@ def _json_default(obj: Any) -> Any:
     if isinstance(obj, Path):
         return str(obj)
     return str(obj)
-
-
-def _unequal_bases(result: TuneResult) -> bool:
-    """Do the start's and the best fit's predictions come from runs of different sizes?"""
-    start, best = result.start_point, result.best_point
-    return start is not None and best is not None and start.run.n_events != best.run.n_events

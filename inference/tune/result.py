@@ -84,6 +84,13 @@ class TuneResult:
         return self.n_points - len(self.names)
 
     @property
+    def unequal_statistics(self) -> bool:
+        """Do the start's and the best fit's predictions come from runs of different sizes? (Their chi2 then
+        have different MC errors in the denominators and are not comparable.)"""
+        start, best = self.start_point, self.best_point
+        return start is not None and best is not None and start.run.n_events != best.run.n_events
+
+    @property
     def errors(self) -> np.ndarray:
         """``(d,)`` ``sqrt(diag(cov))`` (NaN if unknown)."""
         if self.covariance is None:

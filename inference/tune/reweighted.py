@@ -227,6 +227,12 @@ class ReweightedObjective:
             return self._base_errors.numpy().copy()
         return self.values(theta)[1]
 
+    def chi2_factors(self, theta: np.ndarray) -> np.ndarray:
+        """``(n,)`` the chi2's per-point factors ``a_i = w_i**2 / (s_i**2 + e_i**2)`` at ``theta`` (weight-file
+        weights ``w``, data errors ``s``, :meth:`chi2_errors` ``e``)."""
+        t = self.target
+        return t.weights**2 / (t.data_err**2 + self.chi2_errors(theta) ** 2)
+
     def event_weights(self, theta: np.ndarray) -> np.ndarray:
         """``(N,)`` true event weights w(theta) (mean ~ 1 where the run covers theta), numpy."""
         ev = self._evaluated(theta)
