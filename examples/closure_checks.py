@@ -38,8 +38,8 @@ import torch
 
 from closure import MONASH, closure_simulator   # examples/closure.py (this script's folder is on sys.path)
 
-from mlhad.inference.objective import FitTarget, build_target, chi2
-from mlhad.inference.tune import ReweightedObjective, at_reference, build_space
+from mlhad.inference.objective import FitTarget, build_target
+from mlhad.inference.tune import ReweightedObjective, build_space, run_chi2
 from mlhad.inference.tune.aleph import aleph_weights
 from mlhad.inference.tune.covariance import linear_estimator, prediction_covariance, sandwich_covariance
 from mlhad.inference.tune.gradient import minimise_reweighted
@@ -85,8 +85,7 @@ def direct_valley_check(sim, targets: list[FitTarget], labels: list[str], truth:
     for label, target, fit in zip(labels, targets, fits):
         values = []
         for run in runs:
-            v, e = target.gather(at_reference(run.predictions()))
-            values.append(float(chi2(v, e, target.data, target.data_err, target.weights)))
+            values.append(run_chi2(run, target))
         t_min, a = parabola_minimum(*values)
         # the fit's position along the line: its first parameter's offset from theta*, in units of the step
         t_fit = float((fit[0] - t_true[0]) / step)

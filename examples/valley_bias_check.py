@@ -23,8 +23,8 @@ import torch
 
 from closure import MONASH, closure_simulator   # examples/closure.py (this script's folder is on sys.path)
 
-from mlhad.inference.objective import build_target, chi2
-from mlhad.inference.tune import ReweightedObjective, at_reference, build_space
+from mlhad.inference.objective import build_target
+from mlhad.inference.tune import ReweightedObjective, build_space, run_chi2
 from mlhad.inference.tune.aleph import aleph_weights
 from mlhad.yoda import read_yoda
 
@@ -66,10 +66,9 @@ def main(argv: list[str] | None = None) -> int:
             value, _, n_eff, _ = objective.value_and_grad(point)
             run = sim.run(dict(zip(NAMES, point.tolist())), args.events, 7000 + 100 * k + int(10 * (t + 2)),
                           label=f"direct{k}-{t}", histories=False)
-            v, e = target.gather(at_reference(run.predictions()))
             rows[t]["reweighted"].append(value)
             rows[t]["n_eff"].append(n_eff)
-            rows[t]["direct"].append(float(chi2(v, e, target.data, target.data_err, target.weights)))
+            rows[t]["direct"].append(run_chi2(run, target))
         print(f"base {k + 1}/{args.bases} ({time.perf_counter() - t0:.0f} s)", flush=True)
 
     def mean_and_error(x) -> tuple[float, float]:

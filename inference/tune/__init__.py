@@ -34,7 +34,7 @@ from .pythia import PythiaSimulator
 from .result import RunPoint, TuneResult
 from .reweighted import ReweightedObjective
 from .run import read_reference, run_method, torch_threads, tune
-from .simulator import SimulationRun, Simulator, at_reference
+from .simulator import SimulationRun, Simulator, at_reference, run_chi2
 from .space import DEFAULT_RANGES, MONASH, ParameterSpace, build_space
 from .surrogate import PolynomialSurrogate, SurrogateSettings, fit_surrogate
 from .toy import ToySimulator
@@ -63,6 +63,7 @@ __all__ = [
     "read_reference",
     "run_method",
     "at_reference",
+    "run_chi2",
     "pseudo_data",
     "write_pseudo_data",
     "pulls",

@@ -21,10 +21,10 @@ import numpy as np
 
 from mlhad.exceptions import OptionalDependencyError, TuneError
 
-from ..objective import FitTarget, chi2
+from ..objective import FitTarget
 from .errors import covariance_from_hessian, quadratic_fit
 from .result import RunPoint, TuneResult
-from .simulator import SimulationRun, Simulator, at_reference
+from .simulator import SimulationRun, Simulator, run_chi2
 from .space import ParameterSpace
 
 __all__ = ["OptunaSettings", "fit_optuna"]
@@ -85,8 +85,7 @@ def fit_optuna(
         theta = np.array([trial.suggest_float(n, lo, hi) for n, lo, hi in zip(space.names, space.lower, space.upper)])
         run = simulator.run(space.point(theta), settings.n_events, settings.seed + trial.number,
                             label=f"trial-{trial.number:04d}", histories=False)
-        v, e = target.gather(at_reference(run.predictions()))
-        value = float(chi2(v, e, target.data, target.data_err, target.weights))
+        value = run_chi2(run, target)
         records.append({"run": run.to_dict(), "theta": theta.tolist(), "chi2_run": value})
         if trial.number == 0:
             keep["start"] = run

@@ -71,7 +71,7 @@ from scipy.optimize import minimize
 
 from mlhad.exceptions import TuneError
 
-from ..objective import FitTarget, chi2
+from ..objective import FitTarget
 from .covariance import (
     chi2_gain_variance,
     chi2_mc_variance,
@@ -85,7 +85,7 @@ from .errors import covariance_from_hessian, fisher_limit, scan_1d
 from .pooled import pool_runs, poolable
 from .result import RunPoint, TuneResult
 from .reweighted import ReweightedObjective
-from .simulator import SimulationRun, Simulator, at_reference
+from .simulator import SimulationRun, Simulator, run_chi2
 from .space import ParameterSpace
 
 __all__ = ["GradientSettings", "InnerFit", "minimise_reweighted", "fit_gradient", "ratio_test", "gain_noise",
@@ -562,8 +562,7 @@ def fit_gradient(
         check = simulator.run(space.point(theta), settings.n_events, settings.seed + 1000, label="validation",
                               histories=False)
         n_generated += check.n_events
-        values, errors = target.gather(at_reference(check.predictions()))
-        validation = {"chi2_validation_run": float(chi2(values, errors, target.data, target.data_err, target.weights)),
+        validation = {"chi2_validation_run": run_chi2(check, target),
                       "chi2_reweighted_at_best": objective.plain_chi2(theta)}
         validation["validation_run"] = check.to_dict()
         log(f"[validation] direct run at the best fit: chi2 = {validation['chi2_validation_run']:.1f} "

@@ -25,7 +25,9 @@ import numpy as np
 
 from mlhad.analysis import Contributions, Prediction, predict
 
-__all__ = ["Simulator", "EventReweighter", "SimulationRun", "at_reference"]
+from ..objective import FitTarget, chi2
+
+__all__ = ["Simulator", "EventReweighter", "SimulationRun", "at_reference", "run_chi2"]
 
 
 @runtime_checkable
@@ -96,6 +98,12 @@ def at_reference(predictions: Mapping[str, Mapping[str, Prediction]]) -> dict[st
         for path, p in preds.items():
             out[path] = p.at_reference()
     return out
+
+
+def run_chi2(run: SimulationRun, target: FitTarget) -> float:
+    """Professor's chi2 of a run's own predictions (unit weights, its own MC errors) against ``target``."""
+    values, errors = target.gather(at_reference(run.predictions()))
+    return float(chi2(values, errors, target.data, target.data_err, target.weights))
 
 
 class Simulator(Protocol):

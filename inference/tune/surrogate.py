@@ -35,7 +35,7 @@ from mlhad.exceptions import TuneError
 from ..objective import FitTarget, chi2
 from .errors import covariance_from_hessian, scan_1d
 from .result import RunPoint, TuneResult
-from .simulator import Simulator, at_reference
+from .simulator import Simulator, at_reference, run_chi2
 from .space import ParameterSpace
 
 __all__ = ["SurrogateSettings", "monomials", "n_coefficients", "PolynomialSurrogate", "fit_surrogate"]
@@ -225,8 +225,7 @@ def fit_surrogate(
         check = simulator.run(space.point(theta), settings.n_events, settings.seed + n_runs, label="validation",
                               histories=False)
         n_events += check.n_events
-        v, e = target.gather(at_reference(check.predictions()))
-        chi2_validation = float(chi2(v, e, data, derr, w))
+        chi2_validation = run_chi2(check, target)
         steps.append({"run": check.to_dict(), "chi2_run": chi2_validation, "validation": True})
         log(f"[validation] Pythia at the surrogate minimum: chi2 = {chi2_validation:.1f} "
             f"(surrogate: {float(best.fun):.1f})")
