@@ -1,6 +1,6 @@
 """Benchmark: Pythia events and wall time to reach the same precision -- gradient vs surrogate vs optuna.
 
-The closure problem: pseudo-data for the default ALEPH selection at theta*, made from
+The closure problem: pseudo-data for the soft-pT ALEPH selection at theta*, made from
 ``4 x --data-events`` events at theta* with the statistical errors of ``--data-events``
 events (values with half the fluctuation of real data of that size, so that the truth,
 not a fluctuation, is what every method should find). The yardstick is the statistical

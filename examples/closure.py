@@ -5,7 +5,7 @@ fit must regenerate its base):
 
 1. generate ``--data-events`` at theta* and write them as Rivet reference data (YODA,
    Scatter2D, statistical errors from mlhad.analysis) in the ALEPH binning;
-2. fit (aLund, bLund, sigma) to the default ALEPH selection from a Monash base of
+2. fit (aLund, bLund, sigma) to the soft-pT ALEPH selection (mlhad.inference.tune.aleph.ALEPH_WEIGHTS) from a Monash base of
    ``--base-events`` with the gradient method;
 3. report pulls (theta_fit - theta*) / sigma with Professor's 2 H^-1 and with the sandwich
    covariance that includes the pseudo-data's full statistical covariance (known here,

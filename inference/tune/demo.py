@@ -1,10 +1,10 @@
 """``demo_tune``: the fast version of the real tune, on built-in defaults (minutes on 2 idle cores).
 
-Fits aLund, bLund and StringPT:sigma to the shipped ALEPH_1996_S3486095 data (mlhad's
-default selection, :mod:`mlhad.inference.tune.aleph`) by the gradient method, from a
+Fits aLund, bLund and StringPT:sigma to the shipped ALEPH_1996_S3486095 data (the global
+selection of :mod:`mlhad.inference.tune.aleph` unless told otherwise) by the gradient method, from a
 small Monash base sample, and checks the result on the shipped DELPHI_1996_S3430090
 data. Small samples make it fast and its errors large; docs/aleph_tune holds the full
-tune.
+tune (docs/aleph_tune/global for the global selection).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from pathlib import Path
 from mlhad.io.chunks import atomic_write_text
 from mlhad.yoda import reference_path
 
-from .aleph import ALEPH_WEIGHTS, DEFAULT_PARAMS
+from .aleph import DEFAULT_PARAMS, aleph_selection
 from .config import TuneConfig
 from .result import TuneResult
 from .run import tune
@@ -24,7 +24,7 @@ __all__ = ["demo_tune"]
 
 
 def demo_tune(out_dir: str | Path = "runs/demo-tune", *, n_events: int = 20_000, base: str | Path | None = None,
-              seed: int = 1, workers: int = 2, check: bool = True, plots: bool = True, overwrite: bool = True,
+              selection: str = "global", seed: int = 1, workers: int = 2, check: bool = True, plots: bool = True, overwrite: bool = True,
               progress: bool = True, log: Callable[[str], None] = print) -> TuneResult:
     """Tune (aLund, bLund, sigma) to ALEPH with the gradient method, quickly.
 
@@ -35,6 +35,9 @@ def demo_tune(out_dir: str | Path = "runs/demo-tune", *, n_events: int = 20_000,
             cores shared with four other jobs; the fit's errors shrink as 1/sqrt(n_events)
             until the data's limit).
         base: an existing Monash sample to start from instead of generating one.
+        selection: the ALEPH points fitted, "global" (all charged-particle spectra and
+            event shapes) or "soft-pt" (the selection of docs/aleph_tune); see
+            :mod:`mlhad.inference.tune.aleph`.
         seed: master seed.
         workers: processes for generation and analysis.
         check: also compare start and tune with the DELPHI data (not fitted).
@@ -45,7 +48,11 @@ def demo_tune(out_dir: str | Path = "runs/demo-tune", *, n_events: int = 20_000,
 
     Returns:
         The :class:`TuneResult`; ``out_dir/summary.md`` holds the readable summary.
+
+    Raises:
+        TuneError: an unknown selection, or a bad setting (before anything is written).
     """
+    selection_text = aleph_selection(selection)
     out = Path(out_dir)
     weights = out / "aleph-weights.txt"
     config = TuneConfig(
@@ -57,5 +64,5 @@ def demo_tune(out_dir: str | Path = "runs/demo-tune", *, n_events: int = 20_000,
     )
     # the configuration is validated before anything is written
     out.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(weights, ALEPH_WEIGHTS)
+    atomic_write_text(weights, selection_text)
     return tune(config, log=log)

@@ -72,16 +72,56 @@ def test_space_rejects_fixed_and_free_and_unknown_ranges():
         build_space(["aLund", "StringZ:aLund"])
 
 
-def test_committed_aleph_selection_is_the_default_one():
-    """docs/aleph_tune/weights.txt (the committed tune's selection) and the built-in default agree rule by rule."""
+@pytest.mark.parametrize(("file", "name"), [("weights.txt", "soft-pt"), ("weights-global.txt", "global")])
+def test_committed_aleph_selections_are_the_built_in_ones(file, name):
+    """docs/aleph_tune's weight files (the committed tunes' selections) and the built-in selections agree rule by rule."""
     from pathlib import Path
 
+    from mlhad.compare import parse_weights
     from mlhad.inference.professor_files import read_weights
-    from mlhad.inference.tune.aleph import aleph_weights
+    from mlhad.inference.tune.aleph import aleph_selection
 
-    committed = read_weights(Path(__file__).resolve().parents[3] / "docs" / "aleph_tune" / "weights.txt")
+    committed = read_weights(Path(__file__).resolve().parents[3] / "docs" / "aleph_tune" / file)
 
     def rules(wf):
         return [(r.pattern, r.kind, r.low, r.high, r.weight) for r in wf.rules]
 
-    assert rules(committed) == rules(aleph_weights())
+    assert rules(committed) == rules(parse_weights(aleph_selection(name)))
+
+
+def test_unknown_aleph_selection_names_the_known_ones(tmp_path):
+    from mlhad.inference.tune import demo_tune
+
+    with pytest.raises(TuneError, match="unknown ALEPH selection 'soft': choose one of global, soft-pt"):
+        demo_tune(tmp_path / "demo", selection="soft", progress=False)
+    assert not (tmp_path / "demo").exists(), "bad input must be caught before anything is written"
+
+
+@pytest.mark.parametrize(("file", "points", "histograms"), [
+    ("weights.txt", 119, 5),             # soft pT: pT_in / pT_out below 1 GeV only
+    ("weights-full-pt.txt", 143, 5),     # the pT spectra over their full range
+    ("weights-global.txt", 300, 13),     # and ALEPH's eight event shapes
+])
+def test_shipped_aleph_selections_pick_the_documented_points(file, points, histograms):
+    """The point counts that docs/tune.md quotes for each shipped selection, counted on the shipped ALEPH data."""
+    from pathlib import Path
+
+    from mlhad.compare import read_data
+    from mlhad.compare.comparison import reference_points
+    from mlhad.inference.professor_files import read_weights
+    from mlhad.yoda import reference_path, strip_ref
+
+    rules = read_weights(Path(__file__).resolve().parents[3] / "docs" / "aleph_tune" / file)
+    ((_, reference),) = read_data([reference_path("ALEPH_1996_S3486095")]).items()
+    selected = {}
+    for path, ref in reference.items():
+        if ref.is_bookkeeping:
+            continue
+        xlow, xhigh, _, err_minus, err_plus = reference_points(ref)
+        w = rules.point_weights(strip_ref(path), xlow, xhigh)
+        if w is not None and np.count_nonzero(w):
+            assert np.all((err_minus + err_plus)[w > 0] > 0), f"{path}: a selected point has zero error"
+            selected[path] = np.count_nonzero(w)
+    assert len(selected) == histograms
+    assert sum(selected.values()) == points
+    assert rules.unused([strip_ref(p) for p in reference]) == []
