@@ -31,9 +31,9 @@ def demo_tune(out_dir: str | Path = "runs/demo-tune", *, n_events: int = 20_000,
     Args:
         out_dir: output directory (results, and the generated runs under ``runs/``; a
             second call reuses them).
-        n_events: events per generated base run (20k: the whole demo took 20 minutes on 2
-            cores shared with four other jobs; the fit's errors shrink as 1/sqrt(n_events)
-            until the data's limit).
+        n_events: events per generated base run (20k: about 1.5 minutes on 2 idle cores
+            with the global selection; the fit's errors shrink as 1/sqrt(n_events) until
+            the data's limit).
         base: an existing Monash sample to start from instead of generating one.
         selection: the ALEPH points fitted, "global" (all charged-particle spectra and
             event shapes) or "soft-pt" (the selection of docs/aleph_tune); see
