@@ -1,6 +1,7 @@
 """Benchmark: Pythia events and wall time to reach the same precision -- gradient vs surrogate vs optuna.
 
-The closure problem: pseudo-data for the soft-pT ALEPH selection at theta*, made from
+The closure problem: pseudo-data for an ALEPH selection (``--selection``: soft-pt, the default
+and the one of the measurements in docs/tune.md, or global) at theta*, made from
 ``4 x --data-events`` events at theta* with the statistical errors of ``--data-events``
 events (values with half the fluctuation of real data of that size, so that the truth,
 not a fluctuation, is what every method should find). The yardstick is the statistical
@@ -194,6 +195,7 @@ def main(argv: list[str] | None = None) -> int:
         print("WARNING: the gradient method itself did not reach the precision within its ladder")
     out.mkdir(parents=True, exist_ok=True)
     (out / "bench_tune.json").write_text(json.dumps({"truth": TRUTH, "sigma_lim": sigma_lim.tolist(),
+                                                     "selection": args.selection,
                                                      "sigma_lim_without_noise_correction": sigma_plain.tolist(),
                                                      "data_events": n_d, "tolerance": args.tolerance,
                                                      "repeat": args.repeat, "walk_events": walk,

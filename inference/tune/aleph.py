@@ -5,13 +5,14 @@ Two selections, both as Professor weight-file text:
 * :data:`ALEPH_GLOBAL_WEIGHTS` ("global", what ``mlhad demo`` fits): every charged-particle
   spectrum and event shape of the analysis -- the soft-pT selection below with pT_in and
   pT_out over their full range, plus the eight event shapes d01-d08 (300 points in 13
-  histograms). On 1M-event direct runs its tune lowers ALEPH's chi2 as much as the soft-pT
-  one and leaves DELPHI's (not fitted) within MC noise of Monash's (docs/tune.md, "Other
-  selections");
+  histograms). On 1M-event direct runs its tune lowers ALEPH's chi2 nearly as much as the
+  soft-pT one and leaves DELPHI's (not fitted) within MC noise of Monash's, where the
+  soft-pT tune raises it (docs/tune.md, "The global ALEPH tune");
 * :data:`ALEPH_WEIGHTS` ("soft-pt", the selection of docs/aleph_tune, the closures and the
-  benchmark), described here.
+  benchmark), described below with the reasoning it was chosen by; the DELPHI check
+  showed that leaving out the pT tails and the event shapes costs more than it saves.
 
-Only observables that the string fragmentation parameters control are fitted, in the
+The soft-pT selection: only observables that the string fragmentation parameters control are fitted, in the
 regions where hadronization rather than the perturbative shower shapes them:
 
 * d17, xi_p = ln(1/x_p) of charged particles, all points: the bulk of the momentum

@@ -3,8 +3,8 @@
 Fits aLund, bLund and StringPT:sigma to the shipped ALEPH_1996_S3486095 data (the global
 selection of :mod:`mlhad.inference.tune.aleph` unless told otherwise) by the gradient method, from a
 small Monash base sample, and checks the result on the shipped DELPHI_1996_S3430090
-data. Small samples make it fast and its errors large; docs/aleph_tune holds the full
-tune (docs/aleph_tune/global for the global selection).
+data. Small samples make it fast and its errors large; docs/aleph_tune/global holds the
+full tune of the global selection, docs/aleph_tune that of the soft-pT one.
 """
 
 from __future__ import annotations

@@ -4,7 +4,8 @@ Generates a small Monash LEP1 base sample with string histories, fits StringZ:aL
 StringZ:bLund and StringPT:sigma to the shipped ALEPH_1996_S3486095 data by exact
 reweighting (regenerating the base when the fit walks out of its reach), checks the tune
 on the shipped DELPHI_1996_S3430090 data, and prints where everything was written. The
-full-size tune is in docs/aleph_tune (see docs/tune.md).
+full-size tune of the default (global) selection is in docs/aleph_tune/global, that of
+``--selection soft-pt`` in docs/aleph_tune (see docs/tune.md).
 """
 
 from __future__ import annotations

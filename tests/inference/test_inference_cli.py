@@ -69,3 +69,19 @@ def test_demo_rejects_a_bad_event_count_before_writing(capsys, tmp_path):
     err = _error(capsys, ["demo", "--events", "0", "--out", str(tmp_path / "demo"), "--no-progress"])
     assert "mlhad demo: error: n_events must be a positive integer, got 0" in err
     assert not (tmp_path / "demo").exists(), "bad input must be caught before anything is written"
+
+
+def test_demo_selection_is_an_argparse_choice_of_the_built_in_selections(capsys, tmp_path):
+    import argparse
+
+    from mlhad.cli import cmd_demo
+    from mlhad.inference.tune.aleph import SELECTIONS
+
+    parser = argparse.ArgumentParser()
+    cmd_demo.register(parser)
+    action = next(a for a in parser._actions if a.dest == "selection")
+    assert set(action.choices) == set(SELECTIONS) and action.default == "global"
+    with pytest.raises(SystemExit):
+        main(["demo", "--selection", "soft", "--out", str(tmp_path / "demo"), "--no-progress"])
+    assert "invalid choice: 'soft'" in capsys.readouterr().err
+    assert not (tmp_path / "demo").exists()

@@ -125,3 +125,24 @@ def test_shipped_aleph_selections_pick_the_documented_points(file, points, histo
     assert len(selected) == histograms
     assert sum(selected.values()) == points
     assert rules.unused([strip_ref(p) for p in reference]) == []
+
+
+@pytest.mark.parametrize("name", ["global", "soft-pt"])
+def test_demo_fits_the_selection_it_is_given(monkeypatch, tmp_path, name):
+    """demo_tune writes the chosen selection as its weight file and hands exactly that file to the tune."""
+    from pathlib import Path
+
+    from mlhad.inference.tune import demo as demo_module
+    from mlhad.inference.tune.aleph import SELECTIONS
+
+    seen = {}
+
+    def fake_tune(config, log=print):
+        seen["weights"] = config.weights
+        seen["text"] = Path(config.weights).read_text()
+        return "result"
+
+    monkeypatch.setattr(demo_module, "tune", fake_tune)
+    assert demo_module.demo_tune(tmp_path / "demo", selection=name, plots=False, progress=False) == "result"
+    assert seen["weights"] == str(tmp_path / "demo" / "aleph-weights.txt")
+    assert seen["text"] == SELECTIONS[name]
