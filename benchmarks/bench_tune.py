@@ -44,7 +44,6 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from mlhad.compare import parse_weights
 from mlhad.inference.objective import build_target
 from mlhad.inference.professor_files import parse_limits
 from mlhad.inference.tune import (
@@ -59,7 +58,7 @@ from mlhad.inference.tune import (
     fit_surrogate,
     pseudo_data,
 )
-from mlhad.inference.tune.aleph import SELECTIONS
+from mlhad.inference.tune.aleph import SELECTIONS, aleph_weights
 from mlhad.inference.tune.covariance import noise_corrected_sandwich, prediction_covariance, sandwich_covariance
 from mlhad.inference.tune.space import MONASH as MONASH_DEFAULTS
 from mlhad.yoda import read_reference
@@ -109,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--methods {args.methods!r}: choose from gradient,surrogate,optuna, gradient included")
     walk = n_d // 2 if args.walk_events is None else (args.walk_events or None)
     ref = read_reference(ANALYSIS)
-    wf = parse_weights(SELECTIONS[args.selection], source=f"{args.selection} ALEPH selection")
+    wf = aleph_weights(args.selection)
     subset = {p: o for p, o in ref.items() if any(r.matches_path(p[4:]) for r in wf.rules)}
     sim = PythiaSimulator(reference={ANALYSIS: subset}, work_dir=out / "runs", workers=args.workers, progress=False)
 
@@ -128,7 +127,8 @@ def main(argv: list[str] | None = None) -> int:
     cov_lim, kept = noise_corrected_sandwich(data_run.contributions, target, at_truth.event_weights(truth),
                                              at_truth.event_scores(truth), no_errors, sigma_data)
     sigma_lim = np.sqrt(np.diag(cov_lim))
-    print(f"pseudo-data: {target.n_points} points ({args.selection} selection), theta* = {truth.tolist()}, sigma_lim = {np.round(sigma_lim, 4).tolist()} "
+    print(f"pseudo-data: {target.n_points} points ({args.selection} selection), theta* = {truth.tolist()}, "
+          f"sigma_lim = {np.round(sigma_lim, 4).tolist()} "
           f"(derivative noise removed; curvature kept per direction {np.round(kept, 3).tolist()}; without the "
           f"correction {np.round(sigma_plain, 4).tolist()}) ({time.perf_counter() - t0:.0f} s)", flush=True)
     if not np.all(np.isfinite(sigma_lim)):

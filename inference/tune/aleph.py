@@ -80,9 +80,13 @@ ALEPH_GLOBAL_WEIGHTS = """\
 SELECTIONS = {"global": ALEPH_GLOBAL_WEIGHTS, "soft-pt": ALEPH_WEIGHTS}
 
 
-def aleph_weights() -> WeightFile:
-    """:data:`ALEPH_WEIGHTS` (the soft-pT selection) parsed."""
-    return parse_weights(ALEPH_WEIGHTS, source="mlhad soft-pT ALEPH selection")
+def aleph_weights(name: str = "soft-pt") -> WeightFile:
+    """Selection ``name`` parsed (default :data:`ALEPH_WEIGHTS`, the soft-pT selection).
+
+    Raises:
+        TuneError: an unknown name (see :func:`aleph_selection`).
+    """
+    return parse_weights(aleph_selection(name), source=f"mlhad {name} ALEPH selection")
 
 
 def aleph_selection(name: str) -> str:

@@ -1,8 +1,8 @@
 """``demo_tune``: the fast version of the real tune, on built-in defaults (minutes on 2 idle cores).
 
 Fits aLund, bLund and StringPT:sigma to the shipped ALEPH_1996_S3486095 data (the global
-selection of :mod:`mlhad.inference.tune.aleph` unless told otherwise) by the gradient method, from a
-small Monash base sample, and checks the result on the shipped DELPHI_1996_S3430090
+selection of :mod:`mlhad.inference.tune.aleph` unless told otherwise) by the gradient
+method, from a small Monash base sample, and checks the result on the shipped DELPHI_1996_S3430090
 data. Small samples make it fast and its errors large; docs/aleph_tune/global holds the
 full tune of the global selection, docs/aleph_tune that of the soft-pT one.
 """
@@ -24,8 +24,8 @@ __all__ = ["demo_tune"]
 
 
 def demo_tune(out_dir: str | Path = "runs/demo-tune", *, n_events: int = 20_000, base: str | Path | None = None,
-              selection: str = "global", seed: int = 1, workers: int = 2, check: bool = True, plots: bool = True, overwrite: bool = True,
-              progress: bool = True, log: Callable[[str], None] = print) -> TuneResult:
+              selection: str = "global", seed: int = 1, workers: int = 2, check: bool = True, plots: bool = True,
+              overwrite: bool = True, progress: bool = True, log: Callable[[str], None] = print) -> TuneResult:
     """Tune (aLund, bLund, sigma) to ALEPH with the gradient method, quickly.
 
     Args:

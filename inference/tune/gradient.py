@@ -584,7 +584,8 @@ def fit_gradient(
                             base_errors=settings.mc_errors != "reweighted"),
     )
     if result.unequal_statistics:
-        result.warnings.append(_unequal_statistics_warning(base.n_events, objective.run.n_events))
+        result.warnings.append(_unequal_statistics_warning(result.start_point.run.n_events,
+                                                           result.best_point.run.n_events))
     return result
 
 

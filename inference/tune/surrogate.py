@@ -172,7 +172,7 @@ def fit_surrogate(
     t0 = time.perf_counter()
     n_runs = settings.n_runs or 2 * n_coefficients(settings.order, space.dim)
     u = anchor_points(space, n_runs, settings.seed)
-    values, errors, records = [], [], []
+    values, errors, records, run_chi2s = [], [], [], []
     start_run = None
     for i, ui in enumerate(u):
         theta = space.from_unit(ui)
@@ -182,10 +182,10 @@ def fit_surrogate(
         values.append(v)
         errors.append(e)
         records.append(run.to_dict())
+        run_chi2s.append(float(chi2(v, e, target.data, target.data_err, target.weights)))
         if i == 0:
             start_run = run  # the start's predictions are reported; the other runs' events are not kept in memory
-        log(f"[anchor {i + 1}/{n_runs}] {np.round(theta, 4).tolist()}: chi2 = "
-            f"{float(chi2(v, e, target.data, target.data_err, target.weights)):.1f}")
+        log(f"[anchor {i + 1}/{n_runs}] {np.round(theta, 4).tolist()}: chi2 = {run_chi2s[-1]:.1f}")
     surrogate = PolynomialSurrogate.fit(u, np.array(values), np.array(errors), settings.order)
     data, derr, w = target.data, target.data_err, target.weights
 
@@ -218,7 +218,7 @@ def fit_surrogate(
         scans = scan_1d(lambda t: (fun(space.to_unit(t))[0], None), theta, space.names, hess, cov, space.lower,
                         space.upper, n_points=settings.scan_points)
     n_events = sum(r["n_events"] for r in records)
-    steps = [{"run": r, "chi2_run": float(chi2(v, e, data, derr, w))} for r, v, e in zip(records, values, errors)]
+    steps = [{"run": r, "chi2_run": c} for r, c in zip(records, run_chi2s)]
     best_point = None
     chi2_validation = None
     if settings.validate:
@@ -237,7 +237,7 @@ def fit_surrogate(
         scans=scans, warnings=warnings, fixed=dict(space.fixed),
         extra={"order": settings.order, "n_anchor_runs": n_runs, "n_coefficients": len(surrogate.powers),
                "residual_rms_median": bad_fit, "chi2_validation_run": chi2_validation,
-               "chi2_start_run": float(chi2(values[0], errors[0], data, derr, w)),
+               "chi2_start_run": run_chi2s[0],
                "settings": settings.__dict__},
         start_point=None if start_run is None else RunPoint(start_run, np.array(space.start)), best_point=best_point,
     )

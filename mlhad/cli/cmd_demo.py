@@ -24,8 +24,9 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--events", type=int, default=20_000,
                         help="events per generated base run (default 20000; errors shrink as 1/sqrt(events))")
     parser.add_argument("--selection", choices=("global", "soft-pt"), default="global",
-                        help="ALEPH points fitted: global (all charged-particle spectra and event shapes, default) or "
-                             "soft-pt (pT below 1 GeV, no event shapes: the selection of docs/aleph_tune); see docs/tune.md")
+                        help="ALEPH points fitted: global (all charged-particle spectra and event shapes, default) "
+                             "or soft-pt (pT below 1 GeV, no event shapes: the selection of docs/aleph_tune); see "
+                             "docs/tune.md")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--workers", type=int, default=2, help="processes for generation and analysis")
     parser.add_argument("--no-plots", action="store_true", help="skip the data/start/tune plots and chi2 scans")
@@ -43,8 +44,8 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out)
     print(f"mlhad demo: tuning aLund, bLund, sigma to ALEPH_1996_S3486095 ({args.selection} selection) from Monash "
           f"({args.events} events per run) into {out}/")
-    result = demo_tune(out, n_events=args.events, selection=args.selection, seed=args.seed, workers=args.workers, plots=not args.no_plots,
-                       progress=not args.no_progress, log=print)
+    result = demo_tune(out, n_events=args.events, selection=args.selection, seed=args.seed, workers=args.workers,
+                       plots=not args.no_plots, progress=not args.no_progress, log=print)
     print()
     print("=" * 72)
     print(f"Fast ALEPH tune finished in {time.perf_counter() - t0:.0f} s")

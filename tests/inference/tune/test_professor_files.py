@@ -77,16 +77,15 @@ def test_committed_aleph_selections_are_the_built_in_ones(file, name):
     """docs/aleph_tune's weight files (the committed tunes' selections) and the built-in selections agree rule by rule."""
     from pathlib import Path
 
-    from mlhad.compare import parse_weights
     from mlhad.inference.professor_files import read_weights
-    from mlhad.inference.tune.aleph import aleph_selection
+    from mlhad.inference.tune.aleph import aleph_weights
 
     committed = read_weights(Path(__file__).resolve().parents[3] / "docs" / "aleph_tune" / file)
 
     def rules(wf):
         return [(r.pattern, r.kind, r.low, r.high, r.weight) for r in wf.rules]
 
-    assert rules(committed) == rules(parse_weights(aleph_selection(name)))
+    assert rules(committed) == rules(aleph_weights(name))
 
 
 def test_unknown_aleph_selection_names_the_known_ones(tmp_path):
