@@ -81,3 +81,41 @@ def test_closure_checks_reproduce_the_data_limit(tmp_path):
                            capture_output=True, text=True, timeout=600, env=env)
     assert again.returncode == 2 and "use --overwrite" in again.stderr
     assert (out / "closure-checks.json").read_text() == written
+
+
+def test_minima_from_truth_scatter_around_the_truth(tmp_path):
+    """minima_from_truth.py: bases generated at theta* put the minima of pseudo-data generated there around
+    theta* (sigma, the best-measured parameter, within 4 standard errors of the fits' mean), never worse than
+    theta* itself and inside the trust region; a second run does not replace the first one's report."""
+    sys.path.insert(0, str(ROOT / "examples"))
+    try:
+        from closure import POINTS, closure_simulator
+    finally:
+        sys.path.pop(0)
+    from mlhad.inference.tune import pseudo_data, write_pseudo_data
+
+    truth = POINTS[1]
+    folder = tmp_path / "closure"
+    folder.mkdir()
+    sim = closure_simulator(tmp_path / "data-runs", workers=1)
+    for k in range(2):
+        run = sim.run(truth, 5000, 600 + k, label=f"set{k}-data")
+        write_pseudo_data(folder / f"set{k}-pseudo-data.yoda", pseudo_data(run), overwrite=False)
+    out = tmp_path / "minima"
+    command = [sys.executable, str(ROOT / "examples" / "minima_from_truth.py"), "--closure", str(folder),
+               "--truth", ",".join(str(truth[n]) for n in ("StringZ:aLund", "StringZ:bLund", "StringPT:sigma")),
+               "--bases", "2", "--events", "10000", "--workers", "1", "--out", str(out)]
+    env = {"MLHAD_NO_PROGRESS": "1", "PATH": "/usr/bin:/bin"}
+    subprocess.run(command, check=True, timeout=1200, env=env)
+    report = json.loads((out / "minima-from-truth.json").read_text())
+    assert len(report["fits"]) == 4 and {f["data"] for f in report["fits"]} == {"set0-pseudo-data.yoda",
+                                                                              "set1-pseudo-data.yoda"}
+    for fit in report["fits"]:
+        assert fit["chi2_min"] <= fit["chi2_truth"] + 1e-9, fit
+        assert fit["n_eff"] >= 0.5 * 0.98, fit
+    sigma = report["names"].index("StringPT:sigma")
+    assert abs(report["mean_offset"][sigma]) < 4 * report["scatter_per_fit"][sigma] / np.sqrt(4), report
+    written = (out / "minima-from-truth.json").read_text()
+    again = subprocess.run(command, capture_output=True, text=True, timeout=600, env=env)
+    assert again.returncode == 2 and "exists" in again.stderr
+    assert (out / "minima-from-truth.json").read_text() == written
