@@ -91,6 +91,8 @@ from .space import ParameterSpace
 __all__ = ["GradientSettings", "InnerFit", "minimise_reweighted", "fit_gradient", "ratio_test", "gain_noise",
            "informed_step", "pooled_minimum", "final_covariance", "direct_chi2_variance"]
 
+FIRST_STEP = 0.05   # the largest first step of the inner minimiser, in unit coordinates (minimise_reweighted)
+
 
 @dataclass(frozen=True)
 class GradientSettings:
@@ -244,12 +246,20 @@ def minimise_reweighted(objective: ReweightedObjective, x0: np.ndarray, *, min_n
     floor = min_n_eff * (1.0 - 1e-3)   # SLSQP meets its constraints to a tolerance
     best: dict[str, Any] = {"chi2": np.inf, "u": None}
 
+    u0 = np.clip(space.to_unit(x0), 0.0, 1.0)
+    c_start, g_start, _, _ = objective.value_and_grad(space.from_unit(u0))
+    # SLSQP's first quasi-Newton step is the gradient itself (unit Hessian): with the chi2 in its own units
+    # that step crosses the whole box whenever |dchi2/du| is large, and its line search then lands on the
+    # trust-region boundary or stops worse than the start, past a nearer minimum. Dividing the chi2 by
+    # `scale` makes that first step at most FIRST_STEP in unit coordinates; the tolerance stays in chi2 units.
+    scale = max(1.0, float(np.abs(g_start * space.width).max()) / FIRST_STEP)
+
     def fun(u: np.ndarray) -> tuple[float, np.ndarray]:
         calls["n"] += 1
         c, g, n_eff, _ = objective.value_and_grad(space.from_unit(u))
         if n_eff >= floor and c < best["chi2"]:
             best.update(chi2=c, u=np.clip(u, 0.0, 1.0).copy())
-        return c, g * space.width
+        return (c - c_start) / scale, g * space.width / scale
 
     def con(u: np.ndarray) -> float:
         return float(np.log(objective.value_and_grad(space.from_unit(u))[2]) - log_min)
@@ -260,9 +270,8 @@ def minimise_reweighted(objective: ReweightedObjective, x0: np.ndarray, *, min_n
     def run_slsqp(start: np.ndarray) -> Any:
         return minimize(fun, start, jac=True, method="SLSQP", bounds=[(0.0, 1.0)] * space.dim,
                         constraints=[{"type": "ineq", "fun": con, "jac": con_jac}],
-                        options={"maxiter": max_iterations, "ftol": 1e-7})
+                        options={"maxiter": max_iterations, "ftol": 1e-7 / scale})
 
-    u0 = np.clip(space.to_unit(x0), 0.0, 1.0)
     res = run_slsqp(u0)
     message = str(res.message)
     u = np.clip(res.x, 0.0, 1.0)
