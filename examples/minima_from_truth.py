@@ -31,7 +31,7 @@ from mlhad.inference.tune.aleph import aleph_weights
 from mlhad.inference.tune.gradient import minimise_reweighted
 from mlhad.yoda import read_yoda
 
-NAMES = ["StringZ:aLund", "StringZ:bLund", "StringPT:sigma"]
+NAMES = list(MONASH)   # aLund, bLund, sigma: the closures' parameters, in their order
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -247,7 +247,7 @@ def minimise_reweighted(objective: ReweightedObjective, x0: np.ndarray, *, min_n
     best: dict[str, Any] = {"chi2": np.inf, "u": None}
 
     u0 = np.clip(space.to_unit(x0), 0.0, 1.0)
-    c_start, g_start, _, _ = objective.value_and_grad(space.from_unit(u0))
+    c_start, g_start, n_start, _ = objective.value_and_grad(space.from_unit(u0))
     # SLSQP's first quasi-Newton step is the gradient itself (unit Hessian): with the chi2 in its own units
     # that step crosses the whole box whenever |dchi2/du| is large, and its line search then lands on the
     # trust-region boundary or stops worse than the start, past a nearer minimum. Dividing the chi2 by
@@ -285,9 +285,8 @@ def minimise_reweighted(objective: ReweightedObjective, x0: np.ndarray, *, min_n
             u = best["u"]
             c, _, n_eff, _ = objective.value_and_grad(space.from_unit(u))
     # keep the start if SLSQP ends worse (it can stop after a bad step)
-    c0, _, n0, _ = objective.value_and_grad(space.from_unit(u0))
-    if n0 >= min_n_eff and c0 < c:
-        u, c, n_eff = u0, c0, n0
+    if n_start >= min_n_eff and c_start < c:
+        u, c, n_eff = u0, c_start, n_start
     theta = space.from_unit(u)
     on_boundary = bool(n_eff <= min_n_eff * 1.02)
     return InnerFit(theta=theta, chi2=float(c), n_eff=float(n_eff), on_boundary=on_boundary,
