@@ -46,6 +46,11 @@ class TuneConfig:
             bases up to that many events) when a base's gain is within this many standard deviations
             of its own MC noise (default 0 and None: off; see ``GradientSettings`` and docs/tune.md,
             "Three stopping rules").
+        refine_bases, refine_events, refine_rounds: gradient method: after the walk, move the best
+            fit to the mean of ``refine_bases`` independent bases' minima (``refine_events`` events
+            each, default the events per run), ``refine_rounds`` times, and take its error from the
+            data's sandwich plus those minima's scatter (:mod:`mlhad.inference.tune.refine`; default
+            None: off).
         order, n_runs: surrogate polynomial order and anchor runs (default 2x coefficients).
         n_trials, sampler: optuna trials and sampler.
         filter_zero_errors: drop data points with zero error (as Professor ``--filter``).
@@ -77,6 +82,9 @@ class TuneConfig:
     ratio_test: str | None = None
     gain_noise_sigma: float = 0.0
     grow_events: int | None = None
+    refine_bases: int | None = None
+    refine_events: int | None = None
+    refine_rounds: int = 2
     order: int = 3
     n_runs: int | None = None
     n_trials: int = 60
@@ -127,6 +135,19 @@ class TuneConfig:
         if self.grow_events is not None and not self.gain_noise_sigma:
             raise TuneError("--grow-events needs --gain-noise-sigma Z (e.g. 2): the bases grow when a base's gain is "
                             "within Z standard deviations of its own MC noise")
+        if self.refine_bases is not None or self.refine_events is not None:
+            if self.method != "gradient":
+                raise TuneError(f"--refine-bases and --refine-events are used by the gradient method only; --method "
+                                f"{self.method} has no reweighted minima to average")
+            if self.refine_bases is None:
+                raise TuneError("--refine-events needs --refine-bases K (e.g. 8): the number of independent bases")
+            if not (isinstance(self.refine_bases, int) and self.refine_bases >= 2):
+                raise TuneError(f"--refine-bases must be an integer >= 2 (the MC error comes from the scatter of their "
+                                f"minima; 8 or more for errors whose tails matter), got {self.refine_bases!r}")
+            if self.refine_events is not None and not (isinstance(self.refine_events, int) and self.refine_events > 0):
+                raise TuneError(f"--refine-events must be a positive integer, got {self.refine_events!r}")
+            if not (isinstance(self.refine_rounds, int) and self.refine_rounds >= 1):
+                raise TuneError(f"--refine-rounds must be an integer >= 1, got {self.refine_rounds!r}")
         if not (isinstance(self.seed, int) and 1 <= self.seed <= 800_000_000):
             raise TuneError(f"seed must be an integer in [1, 8e8] (room for the runs' derived seeds), got {self.seed!r}")
         if self.base is not None and self.method != "gradient":

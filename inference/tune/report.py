@@ -224,6 +224,10 @@ SANDWICH_COLUMNS = (("covariance_sandwich_uncorrelated_data", "sandwich (data un
                     ("covariance_sandwich_noise_corrected", "sandwich, derivative noise removed"))
 
 
+def _numbers(values: list[float]) -> str:
+    return "(" + ", ".join(f"{v:.4f}" for v in values) + ")"
+
+
 def summary_text(result: TuneResult, rows: list[HistogramRow] | None = None, *, check: list[str] = ()) -> str:
     """The readable summary: parameters, errors, correlations, chi2 tables, warnings."""
     corr = result.correlation
@@ -248,6 +252,15 @@ def summary_text(result: TuneResult, rows: list[HistogramRow] | None = None, *, 
                   + (f"; fraction of the apparent curvature kept per direction: "
                      f"{[round(x, 3) for x in result.extra['curvature_kept']]}" if "curvature_kept" in result.extra else "")
                   + "."]
+    refinement = result.extra.get("refinement")
+    if refinement is not None:
+        last = refinement["rounds"][-1]
+        lines += ["", f"Errors: the best fit is the mean of the minima of {len(last['minima'])} independent bases "
+                  f"({refinement['n_events_generated'] // max(1, len(refinement['rounds']) * len(last['minima']))} "
+                  f"events each, {len(refinement['rounds'])} round(s), mlhad.inference.tune.refine); its error adds the "
+                  f"data's sandwich {_numbers(refinement['errors_data'])} and the MC scatter of those minima / "
+                  f"sqrt(K) {_numbers(refinement['errors_mc'])}. Before the refinement the walk had "
+                  f"{_numbers(refinement['walk_best'])} +- {_numbers(refinement['walk_errors'])}."]
     lines += ["", f"chi2/ndf on the fitted points: {result.chi2_start:.1f}/{result.ndf} = "
               f"{result.chi2_start / max(result.ndf, 1):.2f} at the start -> {result.chi2:.1f}/{result.ndf} = "
               f"{result.chi2 / max(result.ndf, 1):.2f} at the best fit; converged: {result.converged}"

@@ -99,9 +99,13 @@ class TuneResult:
 
     @property
     def error_source(self) -> str:
-        """What :attr:`errors` are: ``"2 H^-1"``, or ``"Gauss-Newton 2 (J^T W J)^-1"`` where the chi2's
-        Hessian was not positive definite at the best fit (gradient method, ``extra["covariance_source"]``)."""
-        return "Gauss-Newton 2 (J^T W J)^-1" if self.extra.get("covariance_source") == "gauss-newton" else "2 H^-1"
+        """What :attr:`errors` are: ``"2 H^-1"``, ``"Gauss-Newton 2 (J^T W J)^-1"`` where the chi2's
+        Hessian was not positive definite at the best fit, or the refinement's data sandwich plus MC
+        scatter (gradient method, ``extra["covariance_source"]``)."""
+        source = self.extra.get("covariance_source")
+        if source == "refinement":
+            return "data sandwich + MC scatter of independent bases' minima"
+        return "Gauss-Newton 2 (J^T W J)^-1" if source == "gauss-newton" else "2 H^-1"
 
     @property
     def correlation(self) -> np.ndarray | None:

@@ -23,6 +23,7 @@ from .blackbox import OptunaSettings, fit_optuna
 from .config import TuneConfig
 from .gradient import GradientSettings, fit_gradient
 from .pythia import PythiaSimulator
+from .refine import refine_with_independent_bases, refined_result
 from .report import write_outputs
 from .result import TuneResult
 from .simulator import SimulationRun, Simulator
@@ -30,6 +31,10 @@ from .space import ParameterSpace, build_space
 from .surrogate import SurrogateSettings, fit_surrogate
 
 __all__ = ["tune", "read_reference", "run_method", "torch_threads"]
+
+#: The refinement's bases use seeds from ``seed + REFINE_SEED_OFFSET`` on (the walk's use ``seed + k``,
+#: its validation run ``seed + 1000``).
+REFINE_SEED_OFFSET = 500_000
 
 
 def read_reference(files: Sequence[str]) -> dict[str, dict[str, YodaObject]]:
@@ -62,12 +67,21 @@ def run_method(config: TuneConfig, simulator: Simulator, target: FitTarget, spac
     """Dispatch to the configured method with its settings."""
     n = config.events_per_run
     if config.method == "gradient":
-        return fit_gradient(simulator, target, space, GradientSettings(
+        result = fit_gradient(simulator, target, space, GradientSettings(
             n_events=n, min_n_eff=config.min_n_eff, polish_n_eff=config.polish_n_eff,
             max_regenerations=config.max_regenerations, walk_events=config.walk_events, seed=config.seed,
             scan_points=13 if config.scans else 0, validate=config.validate,
             gain_noise_sigma=config.gain_noise_sigma, grow_events=config.grow_events,
             **({"ratio_test": config.ratio_test} if config.ratio_test is not None else {})), base=base, log=log)
+        if config.refine_bases is None:
+            return result
+        events = config.refine_events or n
+        log(f"refining the walk's best fit with {config.refine_bases} independent bases of {events} events, "
+            f"{config.refine_rounds} round(s)")
+        refinement = refine_with_independent_bases(
+            simulator, target, space, result.best, bases=config.refine_bases, events=events,
+            seed=config.seed + REFINE_SEED_OFFSET, rounds=config.refine_rounds, min_n_eff=config.min_n_eff, log=log)
+        return refined_result(result, refinement, target, space)
     if config.method == "optuna":
         return fit_optuna(simulator, target, space, OptunaSettings(
             n_trials=config.n_trials, n_events=n, seed=config.seed, sampler=config.sampler), log=log)

@@ -56,8 +56,15 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--grow-events", type=int, default=None, metavar="M",
                         help="gradient, with --gain-noise-sigma: double the bases, up to M events, while a base cannot "
                              "resolve its minimum along some direction (the aLund-bLund valley); in the closures of "
-                             "docs/tune.md this brought the valley's pulls within 2.4 sigma at about 3x the default's "
-                             "events")
+                             "docs/tune.md this closes at the far point at about 3x the default's events, not along "
+                             "the valley")
+    parser.add_argument("--refine-bases", type=int, default=None, metavar="K",
+                        help="gradient: after the walk, move the best fit to the mean of K independent bases' minima "
+                             "and add their scatter / sqrt(K) to the error (e.g. 8; default off; docs/tune.md)")
+    parser.add_argument("--refine-events", type=int, default=None, metavar="N",
+                        help="gradient, with --refine-bases: events per refinement base (default --events)")
+    parser.add_argument("--refine-rounds", type=int, default=2, metavar="R",
+                        help="gradient, with --refine-bases: rounds of K bases, each at the last mean (default 2)")
     parser.add_argument("--order", type=int, default=3, help="surrogate: polynomial order (default 3)")
     parser.add_argument("--runs", type=int, default=None, help="surrogate: anchor runs (default 2x coefficients)")
     parser.add_argument("--trials", type=int, default=60, help="optuna: trials (default 60)")
@@ -88,6 +95,7 @@ def run(args: argparse.Namespace) -> int:
         start=_start(args.start), n_events=args.events, seed=args.seed, min_n_eff=args.min_neff,
         max_regenerations=args.max_regenerations, walk_events=args.walk_events,
         ratio_test=args.ratio_test, gain_noise_sigma=args.gain_noise_sigma, grow_events=args.grow_events,
+        refine_bases=args.refine_bases, refine_events=args.refine_events, refine_rounds=args.refine_rounds,
         order=args.order, n_runs=args.runs, n_trials=args.trials,
         filter_zero_errors=not args.no_filter, settings=tuple(settings), workers=args.workers, validate=args.validate,
         plots=not args.no_plots, overwrite=args.overwrite, progress=not args.no_progress,

@@ -119,3 +119,40 @@ def test_minima_from_truth_scatter_around_the_truth(tmp_path):
     again = subprocess.run(command, capture_output=True, text=True, timeout=600, env=env)
     assert again.returncode == 2 and "exists" in again.stderr
     assert (out / "minima-from-truth.json").read_text() == written
+
+
+def test_refine_closures_moves_an_offset_fit_towards_the_truth(tmp_path):
+    """refine_closures.py: a closure folder whose fit is 0.01 off in sigma (about 3 data standard deviations of
+    5k events): 2 bases of 10k events at that fit put the mean of their minima closer to theta*, the pulls are
+    finite, the pseudo-data are reproduced from their seed, and a second run does not replace the report."""
+    sys.path.insert(0, str(ROOT / "examples"))
+    try:
+        from closure import POINTS, closure_simulator
+    finally:
+        sys.path.pop(0)
+    from mlhad.inference.tune import pseudo_data, write_pseudo_data
+
+    truth = POINTS[1]
+    folder = tmp_path / "closure"
+    folder.mkdir()
+    sim = closure_simulator(tmp_path / "data-runs", workers=1)
+    run = sim.run(truth, 5000, 700, label="point0-data")
+    write_pseudo_data(folder / "point0-pseudo-data.yoda", pseudo_data(run), overwrite=False)
+    fit = dict(truth, **{"StringPT:sigma": truth["StringPT:sigma"] + 0.01})
+    record = {"truth": truth, "fit": fit, "seed": 700, "errors_sandwich_full": [0.05, 0.05, 0.003]}
+    (folder / "closure.json").write_text(json.dumps({"data_events": 5000, "closures": [record], "repeats": []}))
+    out = tmp_path / "refined"
+    command = [sys.executable, str(ROOT / "examples" / "refine_closures.py"), "--closure", str(folder),
+               "--bases", "2", "--events", "10000", "--rounds", "1", "--workers", "1", "--out", str(out)]
+    env = {"MLHAD_NO_PROGRESS": "1", "PATH": "/usr/bin:/bin"}
+    subprocess.run(command, check=True, timeout=1200, env=env)
+    report = json.loads((out / "refine.json").read_text())
+    (row,) = report["rows"]
+    sigma = report["names"].index("StringPT:sigma")
+    assert abs(row["refined"][sigma] - truth["StringPT:sigma"]) < 0.01, row
+    assert np.all(np.isfinite(row["pulls"])) and np.all(np.isfinite(row["pulls_full_data_covariance"]))
+    assert row["events"] == 2 * 10_000 and len(row["rounds"][0]["minima"]) == 2
+    written = (out / "refine.json").read_text()
+    again = subprocess.run(command, capture_output=True, text=True, timeout=600, env=env)
+    assert again.returncode == 2 and "exists" in again.stderr
+    assert (out / "refine.json").read_text() == written
