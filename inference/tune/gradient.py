@@ -827,7 +827,9 @@ def _derivative_noise_warning(kept: list[float], n_events: int) -> list[str]:
             f"({n_events} events in the base): the 2H^-1 and sandwich errors are too small there, quote the "
             f"noise-corrected sandwich errors (NaN: not constrained at this MC statistic); {need} "
             "(mlhad tune --gain-noise-sigma 2 --grow-events M grows the bases while a direction is not informed; "
-            "see docs/tune.md, 'Three stopping rules')"]
+            "mlhad tune --refine-bases 8 takes the mean of 8 independent bases' minima and adds their scatter to the "
+            "errors, the option whose valley closures have unit-Gaussian pulls; see docs/tune.md, 'Refinement with "
+            "independent bases')"]
 
 
 def _unequal_statistics_warning(n_start: int, n_best: int) -> str:

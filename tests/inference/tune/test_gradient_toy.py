@@ -324,4 +324,5 @@ def test_derivative_noise_warning_names_the_base_size_needed():
     # f = 0.3: noise/information = 7/3; N x 7/3 = 93.3k events make them equal
     assert "about 94k events per base" in _derivative_noise_warning([0.3, 0.8, 1.0], 40_000)[0]
     assert "--grow-events" in _derivative_noise_warning([0.3, 0.8, 1.0], 40_000)[0], "names the option that grows them"
+    assert "--refine-bases 8" in _derivative_noise_warning([0.3, 0.8, 1.0], 40_000)[0], "names the refinement"
     assert "none of the apparent curvature" in _derivative_noise_warning([-0.1, 0.8, 1.0], 20_000)[0]
