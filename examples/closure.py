@@ -64,6 +64,16 @@ def closure_simulator(work_dir: Path, *, workers: int) -> PythiaSimulator:
     return PythiaSimulator(reference={ANALYSIS: subset}, work_dir=work_dir, workers=workers, progress=False)
 
 
+def new_report(parser: argparse.ArgumentParser, out: str | Path, name: str) -> Path:
+    """``out/name``, with ``out`` created; exits through ``parser`` if that report exists (it is never replaced)."""
+    folder = Path(out)
+    folder.mkdir(parents=True, exist_ok=True)
+    report = folder / name
+    if report.exists():
+        parser.error(f"{report} exists: choose another --out (the bases under its runs/ are reused)")
+    return report
+
+
 def closure(sim: PythiaSimulator, base, truth: dict[str, float], *, n_data: int, n_base: int, seed: int,
             out: Path, label: str, ratio_test: str = "direct", gain_noise_sigma: float = 0.0,
             grow_events: int | None = None) -> dict:

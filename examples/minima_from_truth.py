@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from closure import MONASH, closure_simulator   # examples/closure.py (this script's folder is on sys.path)
+from closure import MONASH, closure_simulator, new_report   # examples/closure.py (this script's folder is on sys.path)
 
 from mlhad.inference.objective import build_target
 from mlhad.inference.tune import ReweightedObjective, build_space
@@ -53,11 +53,8 @@ def main(argv: list[str] | None = None) -> int:
     truth = np.array([float(x) for x in args.truth.split(",")])
     if truth.shape != (3,):
         parser.error(f"--truth takes 3 numbers ({NAMES}), got {args.truth!r}")
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    report_path = out / "minima-from-truth.json"
-    if report_path.exists():
-        parser.error(f"{report_path} exists: choose another --out (the bases under its runs/ are reused)")
+    report_path = new_report(parser, args.out, "minima-from-truth.json")
+    out = report_path.parent
     sim = closure_simulator(out / "runs", workers=args.workers)
     targets = {f.name: build_target(read_yoda(f), sim.mc_paths()[0], weights=aleph_weights()) for f in data_files}
     space = build_space(NAMES, start=MONASH)

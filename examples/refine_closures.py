@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from closure import MONASH, closure_simulator   # examples/closure.py (this script's folder is on sys.path)
+from closure import MONASH, closure_simulator, new_report   # examples/closure.py (this script's folder is on sys.path)
 
 from mlhad.inference.objective import build_target
 from mlhad.inference.tune import build_space, pseudo_data
@@ -57,11 +57,8 @@ def main(argv: list[str] | None = None) -> int:
     folder = Path(args.closure)
     if not (folder / "closure.json").exists():
         parser.error(f"--closure {folder}: no closure.json there (run examples/closure.py first)")
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    report_path = out / "refine.json"
-    if report_path.exists():
-        parser.error(f"{report_path} exists: choose another --out (the bases under its runs/ are reused)")
+    report_path = new_report(parser, args.out, "refine.json")
+    out = report_path.parent
     sim = closure_simulator(out / "runs", workers=args.workers)
     space = build_space(NAMES, start=MONASH)
     rows = []

@@ -15,6 +15,19 @@ pytestmark = [pytest.mark.slow, pytest.mark.pythia]
 ROOT = Path(__file__).resolve().parents[3]
 
 
+def _closure_folder(tmp_path: Path):
+    """``(theta*, an empty closure folder, a closure simulator)``: the far point of examples/closure.py, runs under
+    ``tmp_path/data-runs``."""
+    sys.path.insert(0, str(ROOT / "examples"))
+    try:
+        from closure import POINTS, closure_simulator
+    finally:
+        sys.path.pop(0)
+    folder = tmp_path / "closure"
+    folder.mkdir()
+    return POINTS[1], folder, closure_simulator(tmp_path / "data-runs", workers=1)
+
+
 def test_closure_example_far_point(tmp_path):
     """theta* outside the Monash base's coverage (point 1): regenerates, and closes where 5k pseudo-data and 10k-event
     bases can tell: sigma, and the steep aLund-bLund combination. Along the aLund-bLund valley the position at
@@ -87,17 +100,9 @@ def test_minima_from_truth_scatter_around_the_truth(tmp_path):
     """minima_from_truth.py: bases generated at theta* put the minima of pseudo-data generated there around
     theta* (sigma, the best-measured parameter, within 4 standard errors of the fits' mean), never worse than
     theta* itself and inside the trust region; a second run does not replace the first one's report."""
-    sys.path.insert(0, str(ROOT / "examples"))
-    try:
-        from closure import POINTS, closure_simulator
-    finally:
-        sys.path.pop(0)
     from mlhad.inference.tune import pseudo_data, write_pseudo_data
 
-    truth = POINTS[1]
-    folder = tmp_path / "closure"
-    folder.mkdir()
-    sim = closure_simulator(tmp_path / "data-runs", workers=1)
+    truth, folder, sim = _closure_folder(tmp_path)
     for k in range(2):
         run = sim.run(truth, 5000, 600 + k, label=f"set{k}-data")
         write_pseudo_data(folder / f"set{k}-pseudo-data.yoda", pseudo_data(run), overwrite=False)
@@ -125,17 +130,9 @@ def test_refine_closures_moves_an_offset_fit_towards_the_truth(tmp_path):
     """refine_closures.py: a closure folder whose fit is 0.01 off in sigma (about 3 data standard deviations of
     5k events): 2 bases of 10k events at that fit put the mean of their minima closer to theta*, the pulls are
     finite, the pseudo-data are reproduced from their seed, and a second run does not replace the report."""
-    sys.path.insert(0, str(ROOT / "examples"))
-    try:
-        from closure import POINTS, closure_simulator
-    finally:
-        sys.path.pop(0)
     from mlhad.inference.tune import pseudo_data, write_pseudo_data
 
-    truth = POINTS[1]
-    folder = tmp_path / "closure"
-    folder.mkdir()
-    sim = closure_simulator(tmp_path / "data-runs", workers=1)
+    truth, folder, sim = _closure_folder(tmp_path)
     run = sim.run(truth, 5000, 700, label="point0-data")
     write_pseudo_data(folder / "point0-pseudo-data.yoda", pseudo_data(run), overwrite=False)
     fit = dict(truth, **{"StringPT:sigma": truth["StringPT:sigma"] + 0.01})
