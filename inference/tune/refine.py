@@ -45,6 +45,7 @@ from .space import ParameterSpace
 #: ``extra`` entries of a gradient tune computed at the walk's point (moved under ``refinement`` by refined_result).
 SANDWICH_KEYS = ("covariance_sandwich_uncorrelated_data", "covariance_sandwich_mc_correlations",
                  "covariance_sandwich_noise_corrected", "curvature_kept")
+VALIDATION_KEYS = ("chi2_validation_run", "chi2_reweighted_at_best", "validation_run")
 
 __all__ = ["Refinement", "refine_with_independent_bases", "refined_result"]
 
@@ -157,7 +158,8 @@ def refined_result(result: TuneResult, refinement: Refinement, target: FitTarget
     """The tune ``result`` with its best fit and covariance replaced by the refinement's.
 
     The walk's own best fit and errors stay in ``extra["refinement"]`` (``walk_best``,
-    ``walk_errors``); the chi2 tables and plots come from the first base of the last round,
+    ``walk_errors``, and the sandwich errors and ``--validate`` run taken at the walk's point:
+    ``walk_sandwich``, ``walk_validation``); the chi2 tables and plots come from the first base of the last round,
     reweighted to the refined estimate. The walk's chi2 scans are dropped (they were taken at
     the walk's point, with its base's noise).
     """
@@ -170,11 +172,14 @@ def refined_result(result: TuneResult, refinement: Refinement, target: FitTarget
         warnings.append(f"{last['boundary_hits']} of the last round's {len(last['minima'])} minima lie on the "
                         "trust-region boundary: the estimate was still moving; add a round (--refine-rounds)")
     # the sandwich errors were taken at the walk's point with its base: kept with the walk's result
+    # (and so was --validate's direct run)
     walk_sandwich = {key: result.extra[key] for key in SANDWICH_KEYS if key in result.extra}
-    extra = {key: value for key, value in result.extra.items() if key not in SANDWICH_KEYS}
+    walk_validation = {key: result.extra[key] for key in VALIDATION_KEYS if key in result.extra}
+    extra = {key: value for key, value in result.extra.items() if key not in SANDWICH_KEYS + VALIDATION_KEYS}
     extra.update(covariance_source="refinement",
                  refinement=dict(refinement.to_dict(), walk_best=result.best.tolist(),
-                                 walk_errors=result.errors.tolist(), walk_sandwich=walk_sandwich))
+                                 walk_errors=result.errors.tolist(), walk_sandwich=walk_sandwich,
+                                 walk_validation=walk_validation))
     return replace(result, best=theta, covariance=refinement.covariance, hessian=objective.hessian(theta),
                    chi2=objective.plain_chi2(theta), n_events=result.n_events + refinement.n_events_generated,
                    n_runs=result.n_runs + len(refinement.runs) * len(refinement.rounds), scans=[], warnings=warnings,

@@ -111,17 +111,19 @@ def test_the_cli_options_reach_a_refined_tune_and_its_outputs(toy_problem, monke
     assert (seen["config"].refine_bases, seen["config"].refine_events, seen["config"].refine_rounds) == (4, 20_000, 1)
     sim, target, space = toy_problem(TRUTH, seed=25)
     config = TuneConfig(data=("pseudo.yoda",), params=tuple(space.names), out=str(tmp_path / "toy"), n_events=N_BASE,
-                        seed=41, scans=False, refine_bases=4, refine_events=20_000, refine_rounds=1)
+                        seed=41, scans=False, refine_bases=4, refine_events=20_000, refine_rounds=1, validate=True)
     res = run_method(config, sim, target, space, log=quiet)
     refinement = res.extra["refinement"]
     assert res.best.tolist() == pytest.approx(np.mean(refinement["minima"], axis=0).tolist(), rel=1e-12)
     expected = np.hypot(refinement["errors_data"], refinement["errors_mc"])
     np.testing.assert_allclose(res.errors, expected, rtol=1e-9)
     assert res.error_source == "data sandwich + MC scatter of independent bases' minima"
-    assert res.n_events == refinement["n_events_generated"] + N_BASE * (res.extra["regenerations"] + 1)
+    # the walk's bases, its --validate run, the refinement's bases
+    assert res.n_events == refinement["n_events_generated"] + N_BASE * (res.extra["regenerations"] + 2)
     assert res.best_point.run.n_events == 20_000 and res.scans == []
     assert "covariance_sandwich_noise_corrected" in refinement["walk_sandwich"]
     assert "covariance_sandwich_noise_corrected" not in res.extra       # taken at the walk's point: not shown as ours
+    assert "chi2_validation_run" in refinement["walk_validation"] and "chi2_validation_run" not in res.extra
     truth = np.array([TRUTH[n] for n in space.names])
     assert np.all(np.abs((res.best - truth) / res.errors) < 3)
     reference = {"TOY_1": pseudo_data(sim.run(TRUTH, N_DATA, 25, label="data"))}
