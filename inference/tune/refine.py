@@ -39,7 +39,7 @@ from .covariance import sandwich_covariance
 from .gradient import minimise_reweighted
 from .result import RunPoint, TuneResult
 from .reweighted import ReweightedObjective
-from .simulator import SimulationRun, Simulator
+from .simulator import Simulator
 from .space import ParameterSpace
 
 #: ``extra`` entries of a gradient tune computed at the walk's point (moved under ``refinement`` by refined_result).
@@ -65,7 +65,9 @@ class Refinement:
             ``jacobian``: the data part for another data covariance, ``sandwich_covariance``).
         rounds: one record per round (centre, minima, chi2 and n_eff/N at each, boundary hits).
         n_events_generated: events of all the bases this stage generated.
-        runs: the last round's base runs (not saved: the report takes the best fit's predictions from the first).
+        objectives: the last round's bases' reweighted chi2 (not saved: the report takes the best fit's
+            predictions from the first).
+        events_per_base: events of each base.
     """
 
     theta: np.ndarray
@@ -77,7 +79,8 @@ class Refinement:
     chi2_mc_errors: np.ndarray
     rounds: list[dict] = field(default_factory=list)
     n_events_generated: int = 0
-    runs: list[SimulationRun] = field(default_factory=list, repr=False)
+    events_per_base: int = 0
+    objectives: list[ReweightedObjective] = field(default_factory=list, repr=False)
 
     def to_dict(self) -> dict:
         """JSON-ready record (``tune.json``'s ``extra["refinement"]``)."""
@@ -85,7 +88,8 @@ class Refinement:
                 "errors_data": np.sqrt(np.diag(self.covariance_data)).tolist(),
                 "errors_mc": np.sqrt(np.diag(self.covariance_mc)).tolist(),
                 "covariance_data": self.covariance_data.tolist(), "covariance_mc": self.covariance_mc.tolist(),
-                "minima": self.minima.tolist(), "rounds": self.rounds, "n_events_generated": self.n_events_generated}
+                "minima": self.minima.tolist(), "rounds": self.rounds, "n_events_generated": self.n_events_generated,
+                "events_per_base": self.events_per_base}
 
     @property
     def errors(self) -> np.ndarray:
@@ -120,14 +124,11 @@ def refine_with_independent_bases(simulator: Simulator, target: FitTarget, space
     if not space.inside(centre):
         raise TuneError(f"the refinement's start {space.point(centre)} lies outside the limits")
     records: list[dict] = []
-    objectives: list[ReweightedObjective] = []
-    runs: list[SimulationRun] = []
-    minima = np.empty((0, space.dim))
     for j in range(rounds):
-        objectives, runs, found = [], [], []
+        objectives: list[ReweightedObjective] = []
+        found: list[dict] = []
         for k in range(bases):
             run = simulator.run(space.point(centre), events, seed + j * bases + k, label=f"refine-{j}-{k}")
-            runs.append(run)
             objective = ReweightedObjective(run, target, space, mc_errors=mc_errors)
             fit = minimise_reweighted(objective, centre, min_n_eff=min_n_eff, max_iterations=max_iterations)
             objectives.append(objective)
@@ -150,11 +151,11 @@ def refine_with_independent_bases(simulator: Simulator, target: FitTarget, space
         f"{np.round(np.sqrt(np.diag(cov_data)), 4).tolist()}, MC (scatter of {bases} minima / sqrt({bases})) "
         f"{np.round(np.sqrt(np.diag(cov_mc)), 4).tolist()}")
     return Refinement(theta=centre, covariance=cov_data + cov_mc, covariance_data=cov_data, covariance_mc=cov_mc,
-                      minima=minima, jacobian=jac, chi2_mc_errors=e_fit, rounds=records, n_events_generated=rounds * bases * events, runs=runs)
+                      minima=minima, jacobian=jac, chi2_mc_errors=e_fit, rounds=records,
+                      n_events_generated=rounds * bases * events, events_per_base=events, objectives=objectives)
 
 
-def refined_result(result: TuneResult, refinement: Refinement, target: FitTarget, space: ParameterSpace, *,
-                   mc_errors: str = "corrected") -> TuneResult:
+def refined_result(result: TuneResult, refinement: Refinement) -> TuneResult:
     """The tune ``result`` with its best fit and covariance replaced by the refinement's.
 
     The walk's own best fit and errors stay in ``extra["refinement"]`` (``walk_best``,
@@ -163,8 +164,7 @@ def refined_result(result: TuneResult, refinement: Refinement, target: FitTarget
     reweighted to the refined estimate. The walk's chi2 scans are dropped (they were taken at
     the walk's point, with its base's noise).
     """
-    run = refinement.runs[0]
-    objective = ReweightedObjective(run, target, space, mc_errors=mc_errors)
+    objective = refinement.objectives[0]
     theta = refinement.theta
     last = refinement.rounds[-1]
     warnings = list(result.warnings)
@@ -182,6 +182,7 @@ def refined_result(result: TuneResult, refinement: Refinement, target: FitTarget
                                  walk_validation=walk_validation))
     return replace(result, best=theta, covariance=refinement.covariance, hessian=objective.hessian(theta),
                    chi2=objective.plain_chi2(theta), n_events=result.n_events + refinement.n_events_generated,
-                   n_runs=result.n_runs + len(refinement.runs) * len(refinement.rounds), scans=[], warnings=warnings,
-                   extra=extra, best_point=RunPoint(run, theta, objective.event_weights(theta), "reweighted",
-                                                    base_errors=mc_errors != "reweighted"))
+                   n_runs=result.n_runs + len(refinement.objectives) * len(refinement.rounds), scans=[],
+                   warnings=warnings, extra=extra,
+                   best_point=RunPoint(objective.run, theta, objective.event_weights(theta), "reweighted",
+                                       base_errors=objective.mc_errors != "reweighted"))

@@ -256,8 +256,7 @@ def summary_text(result: TuneResult, rows: list[HistogramRow] | None = None, *, 
     if refinement is not None:
         last = refinement["rounds"][-1]
         lines += ["", f"Errors: the best fit is the mean of the minima of {len(last['minima'])} independent bases "
-                  f"({refinement['n_events_generated'] // max(1, len(refinement['rounds']) * len(last['minima']))} "
-                  f"events each, {len(refinement['rounds'])} round(s), mlhad.inference.tune.refine); its error adds the "
+                  f"({refinement['events_per_base']} events each, {len(refinement['rounds'])} round(s), mlhad.inference.tune.refine); its error adds the "
                   f"data's sandwich {_numbers(refinement['errors_data'])} and the MC scatter of those minima / "
                   f"sqrt(K) {_numbers(refinement['errors_mc'])}. Before the refinement the walk had "
                   f"{_numbers(refinement['walk_best'])} +- {_numbers(refinement['walk_errors'])}."]

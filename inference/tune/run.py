@@ -81,7 +81,7 @@ def run_method(config: TuneConfig, simulator: Simulator, target: FitTarget, spac
         refinement = refine_with_independent_bases(
             simulator, target, space, result.best, bases=config.refine_bases, events=events,
             seed=config.seed + REFINE_SEED_OFFSET, rounds=config.refine_rounds, min_n_eff=config.min_n_eff, log=log)
-        return refined_result(result, refinement, target, space)
+        return refined_result(result, refinement)
     if config.method == "optuna":
         return fit_optuna(simulator, target, space, OptunaSettings(
             n_trials=config.n_trials, n_events=n, seed=config.seed, sampler=config.sampler), log=log)
