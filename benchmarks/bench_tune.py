@@ -23,7 +23,8 @@ gradient method did not, "??" when neither did).
 
 One run is one draw: every fit here is noisy along the valley, and a rung can reach the
 precision by luck and the next miss it (docs/tune.md, "Baselines benchmark", has eight
-repeats: with the walk, the surrogate needed 1.8-15x the gradient method's events).
+repeats with the current code: the surrogate needed 2.3-15x the gradient method's events,
+median between 8 and 10).
 ``--repeat K`` makes an independent repetition (new pseudo-data, new seeds).
 
     python benchmarks/bench_tune.py                      # defaults: 20k-event data, 10-25 min on 2 idle cores
