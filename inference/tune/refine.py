@@ -64,6 +64,8 @@ class Refinement:
         chi2_mc_errors: ``(n,)`` the MC errors of the chi2 at ``theta``, mean over those bases (with
             ``jacobian``: the data part for another data covariance, ``sandwich_covariance``).
         rounds: one record per round (centre, minima, chi2 and n_eff/N at each, boundary hits).
+        chi2_bases: ``(K,)`` the fitted points' chi2 at ``theta`` by each of the last round's bases: their
+            scatter is the MC noise of one base's chi2 table, their mean a K times less noisy value.
         n_events_generated: events of all the bases this stage generated.
         objectives: the last round's bases' reweighted chi2 (not saved: the report takes the best fit's
             predictions from the first).
@@ -77,6 +79,7 @@ class Refinement:
     minima: np.ndarray
     jacobian: np.ndarray
     chi2_mc_errors: np.ndarray
+    chi2_bases: np.ndarray
     rounds: list[dict] = field(default_factory=list)
     n_events_generated: int = 0
     events_per_base: int = 0
@@ -88,7 +91,8 @@ class Refinement:
                 "errors_data": np.sqrt(np.diag(self.covariance_data)).tolist(),
                 "errors_mc": np.sqrt(np.diag(self.covariance_mc)).tolist(),
                 "covariance_data": self.covariance_data.tolist(), "covariance_mc": self.covariance_mc.tolist(),
-                "minima": self.minima.tolist(), "rounds": self.rounds, "n_events_generated": self.n_events_generated,
+                "minima": self.minima.tolist(), "chi2_bases": self.chi2_bases.tolist(), "rounds": self.rounds,
+                "n_events_generated": self.n_events_generated,
                 "events_per_base": self.events_per_base}
 
     @property
@@ -147,11 +151,12 @@ def refine_with_independent_bases(simulator: Simulator, target: FitTarget, space
     jac = np.mean([o.jacobian(centre) for o in objectives], axis=0)
     e_fit = np.mean([o.chi2_errors(centre) for o in objectives], axis=0)
     cov_data = sandwich_covariance(jac, target.data_err, e_fit, target.weights, np.diag(target.data_err**2))
+    chi2_bases = np.array([o.plain_chi2(centre) for o in objectives])
     log(f"[refine] estimate {np.round(centre, 4).tolist()}, errors: data "
         f"{np.round(np.sqrt(np.diag(cov_data)), 4).tolist()}, MC (scatter of {bases} minima / sqrt({bases})) "
         f"{np.round(np.sqrt(np.diag(cov_mc)), 4).tolist()}")
     return Refinement(theta=centre, covariance=cov_data + cov_mc, covariance_data=cov_data, covariance_mc=cov_mc,
-                      minima=minima, jacobian=jac, chi2_mc_errors=e_fit, rounds=records,
+                      minima=minima, jacobian=jac, chi2_mc_errors=e_fit, chi2_bases=chi2_bases, rounds=records,
                       n_events_generated=rounds * bases * events, events_per_base=events, objectives=objectives)
 
 

@@ -260,6 +260,12 @@ def summary_text(result: TuneResult, rows: list[HistogramRow] | None = None, *, 
                   f"data's sandwich {_numbers(refinement['errors_data'])} and the MC scatter of those minima / "
                   f"sqrt(K) {_numbers(refinement['errors_mc'])}. Before the refinement the walk had "
                   f"{_numbers(refinement['walk_best'])} +- {_numbers(refinement['walk_errors'])}."]
+        chi2_bases = np.asarray(refinement["chi2_bases"])
+        lines += ["", f"The chi2 tables below come from the first of those bases, whose MC noise moves them: the "
+                  f"fitted points' chi2 at the best fit is {chi2_bases[0]:.1f} by that base and "
+                  f"{chi2_bases.mean():.1f} +- {chi2_bases.std(ddof=1) / np.sqrt(chi2_bases.size):.1f} by the mean "
+                  f"of all {chi2_bases.size} (one base's scatter: {chi2_bases.std(ddof=1):.1f}). To compare tunes, "
+                  f"use direct runs of equal size (examples/direct_check.py)."]
     lines += ["", f"chi2/ndf on the fitted points: {result.chi2_start:.1f}/{result.ndf} = "
               f"{result.chi2_start / max(result.ndf, 1):.2f} at the start -> {result.chi2:.1f}/{result.ndf} = "
               f"{result.chi2 / max(result.ndf, 1):.2f} at the best fit; converged: {result.converged}"

@@ -41,6 +41,12 @@ def test_refinement_moves_an_offset_start_to_the_data_minimum(toy_problem):
     pulls = (ref.theta - truth) / ref.errors
     assert np.all(np.abs(pulls) < 2.5), f"pulls {pulls}"
     assert abs(ref.theta[0] - truth[0]) < abs(start[0] - truth[0]) / 2      # the start's offset is gone
+    # each base's chi2 at the estimate: data and MC errors both in its denominator, so with the data
+    # drawn at theta* it averages to about the number of points (a few sqrt(2 n / K) either side)
+    assert ref.chi2_bases.shape == (8,)
+    assert ref.chi2_bases[0] == pytest.approx(ref.objectives[0].plain_chi2(ref.theta), rel=1e-12)
+    n = target.n_points
+    assert abs(ref.chi2_bases.mean() - n) < 4 * math.sqrt(2 * n / 8), f"chi2 {ref.chi2_bases} on {n} points"
 
 
 def test_refinement_is_reproducible_from_its_seed(toy_problem):
@@ -129,6 +135,8 @@ def test_the_cli_options_reach_a_refined_tune_and_its_outputs(toy_problem, monke
     reference = {"TOY_1": pseudo_data(sim.run(TRUTH, N_DATA, 25, label="data"))}
     summary = write_outputs(tmp_path / "out", res, target, reference, config={"data": ["toy"]}, log=quiet)
     assert "mean of the minima of 4 independent bases (20000 events each, 1 round(s)" in summary
+    assert res.chi2 == pytest.approx(refinement["chi2_bases"][0], rel=1e-12)     # the tables' base
+    assert f"{np.mean(refinement['chi2_bases']):.1f} +- " in summary and "by the mean of all 4" in summary
     assert "independent bases' minima" in format_cmnd(res)
     doc = json.loads((tmp_path / "out" / "tune.json").read_text())
     assert doc["result"]["extra"]["refinement"]["walk_best"] == pytest.approx(refinement["walk_best"])
