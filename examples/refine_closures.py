@@ -82,8 +82,7 @@ def main(argv: list[str] | None = None) -> int:
         errors_full = np.sqrt(np.diag(cov_full))
         errors = ref.errors
         row = {"label": label, "truth": truth.tolist(), "fit": fit.tolist(), "refined": ref.theta.tolist(),
-               "errors": errors.tolist(), "errors_data": np.sqrt(np.diag(ref.covariance_data)).tolist(),
-               "errors_mc": np.sqrt(np.diag(ref.covariance_mc)).tolist(),
+               "errors": errors.tolist(), "errors_data": ref.errors_data.tolist(), "errors_mc": ref.errors_mc.tolist(),
                "pulls_before": ((fit - truth) / np.array(record["errors_sandwich_full"])).tolist(),
                "pulls": ((ref.theta - truth) / errors).tolist(), "errors_full_data_covariance": errors_full.tolist(),
                "pulls_full_data_covariance": ((ref.theta - truth) / errors_full).tolist(), "rounds": ref.rounds,

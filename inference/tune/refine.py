@@ -88,8 +88,7 @@ class Refinement:
     def to_dict(self) -> dict:
         """JSON-ready record (``tune.json``'s ``extra["refinement"]``)."""
         return {"estimate": self.theta.tolist(), "errors": self.errors.tolist(),
-                "errors_data": np.sqrt(np.diag(self.covariance_data)).tolist(),
-                "errors_mc": np.sqrt(np.diag(self.covariance_mc)).tolist(),
+                "errors_data": self.errors_data.tolist(), "errors_mc": self.errors_mc.tolist(),
                 "covariance_data": self.covariance_data.tolist(), "covariance_mc": self.covariance_mc.tolist(),
                 "minima": self.minima.tolist(), "chi2_bases": self.chi2_bases.tolist(), "rounds": self.rounds,
                 "n_events_generated": self.n_events_generated,
@@ -99,6 +98,16 @@ class Refinement:
     def errors(self) -> np.ndarray:
         """``(d,)`` the square roots of the covariance's diagonal."""
         return np.sqrt(np.diag(self.covariance))
+
+    @property
+    def errors_data(self) -> np.ndarray:
+        """``(d,)`` the data part of :attr:`errors`."""
+        return np.sqrt(np.diag(self.covariance_data))
+
+    @property
+    def errors_mc(self) -> np.ndarray:
+        """``(d,)`` the MC part of :attr:`errors`."""
+        return np.sqrt(np.diag(self.covariance_mc))
 
 
 def refine_with_independent_bases(simulator: Simulator, target: FitTarget, space: ParameterSpace, theta: np.ndarray, *,
@@ -152,12 +161,14 @@ def refine_with_independent_bases(simulator: Simulator, target: FitTarget, space
     e_fit = np.mean([o.chi2_errors(centre) for o in objectives], axis=0)
     cov_data = sandwich_covariance(jac, target.data_err, e_fit, target.weights, np.diag(target.data_err**2))
     chi2_bases = np.array([o.plain_chi2(centre) for o in objectives])
+    refinement = Refinement(theta=centre, covariance=cov_data + cov_mc, covariance_data=cov_data,
+                            covariance_mc=cov_mc, minima=minima, jacobian=jac, chi2_mc_errors=e_fit,
+                            chi2_bases=chi2_bases, rounds=records, n_events_generated=rounds * bases * events,
+                            events_per_base=events, objectives=objectives)
     log(f"[refine] estimate {np.round(centre, 4).tolist()}, errors: data "
-        f"{np.round(np.sqrt(np.diag(cov_data)), 4).tolist()}, MC (scatter of {bases} minima / sqrt({bases})) "
-        f"{np.round(np.sqrt(np.diag(cov_mc)), 4).tolist()}")
-    return Refinement(theta=centre, covariance=cov_data + cov_mc, covariance_data=cov_data, covariance_mc=cov_mc,
-                      minima=minima, jacobian=jac, chi2_mc_errors=e_fit, chi2_bases=chi2_bases, rounds=records,
-                      n_events_generated=rounds * bases * events, events_per_base=events, objectives=objectives)
+        f"{np.round(refinement.errors_data, 4).tolist()}, MC (scatter of {bases} minima / sqrt({bases})) "
+        f"{np.round(refinement.errors_mc, 4).tolist()}")
+    return refinement
 
 
 def refined_result(result: TuneResult, refinement: Refinement) -> TuneResult:
@@ -186,7 +197,7 @@ def refined_result(result: TuneResult, refinement: Refinement) -> TuneResult:
                                  walk_errors=result.errors.tolist(), walk_sandwich=walk_sandwich,
                                  walk_validation=walk_validation))
     return replace(result, best=theta, covariance=refinement.covariance, hessian=objective.hessian(theta),
-                   chi2=objective.plain_chi2(theta), n_events=result.n_events + refinement.n_events_generated,
+                   chi2=float(refinement.chi2_bases[0]), n_events=result.n_events + refinement.n_events_generated,
                    n_runs=result.n_runs + len(refinement.objectives) * len(refinement.rounds), scans=[],
                    warnings=warnings, extra=extra,
                    best_point=RunPoint(objective.run, theta, objective.event_weights(theta), "reweighted",
