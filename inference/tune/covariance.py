@@ -36,8 +36,8 @@ from mlhad.exceptions import TuneError
 
 from ..objective import FitTarget
 
-__all__ = ["prediction_covariance", "derivative_noise", "noise_corrected_sandwich", "sandwich_covariance",
-           "linear_estimator", "chi2_mc_variance", "chi2_gain_variance", "information_frame"]
+__all__ = ["influence_blocks", "prediction_covariance", "derivative_noise", "noise_corrected_sandwich",
+           "sandwich_covariance", "linear_estimator", "chi2_mc_variance", "chi2_gain_variance", "information_frame"]
 
 
 def _histogram_parts(c, points: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray,
@@ -66,8 +66,8 @@ def _histogram_parts(c, points: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, 
     return c.event[keep], col_rows[keep], c.count[keep], t, ratio, scale
 
 
-def _influence_blocks(contributions: Mapping[str, Contributions], target: FitTarget, weights: np.ndarray | None,
-                      chunk: int) -> Iterator[tuple[int, int, np.ndarray]]:
+def influence_blocks(contributions: Mapping[str, Contributions], target: FitTarget, weights: np.ndarray | None,
+                     chunk: int) -> Iterator[tuple[int, int, np.ndarray]]:
     """``(start, stop, u)`` per block of events: ``u[e, b]`` is event e's influence on height b.
 
     ``u_eb = w_e (c_eb - R_b t_e) / (T width_b)``: the sum over events of ``u_e u_e^T`` is the
@@ -113,7 +113,7 @@ def prediction_covariance(contributions: Mapping[str, Contributions], target: Fi
     """
     n = target.n_points
     cov = np.zeros((n, n))
-    for _, _, u in _influence_blocks(contributions, target, weights, chunk):
+    for _, _, u in influence_blocks(contributions, target, weights, chunk):
         cov += u.T @ u
     return cov
 
@@ -141,7 +141,7 @@ def derivative_noise(contributions: Mapping[str, Contributions], target: FitTarg
     """
     jac = np.zeros((target.n_points, scores.shape[1]))
     second = np.zeros((scores.shape[1], scores.shape[1]))
-    for start, stop, u in _influence_blocks(contributions, target, weights, chunk):
+    for start, stop, u in influence_blocks(contributions, target, weights, chunk):
         s = scores[start:stop]
         jac += u.T @ s
         second += (s * ((u * u) @ bin_weights)[:, None]).T @ s
@@ -288,8 +288,8 @@ def chi2_gain_variance(contributions: Mapping[str, Contributions], target: FitTa
         bin_weights: ``(n,)`` ``a_i = w_i**2 / (s_i**2 + e_i**2)``, the chi2's per-point factors.
     """
     total = 0.0
-    at = _influence_blocks(contributions, target, weights, chunk)
-    base = _influence_blocks(contributions, target, None, chunk)
+    at = influence_blocks(contributions, target, weights, chunk)
+    base = influence_blocks(contributions, target, None, chunk)
     for (start, stop, u_at), (start_b, stop_b, u_base) in zip(at, base):
         assert (start, stop) == (start_b, stop_b)
         g = 2.0 * (u_at @ (bin_weights * residuals_at) - u_base @ (bin_weights * residuals_base))
