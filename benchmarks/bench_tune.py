@@ -59,12 +59,10 @@ from mlhad.inference.tune import (
     fit_surrogate,
     pseudo_data,
 )
-from mlhad.inference.tune.aleph import SELECTIONS, aleph_weights
+from mlhad.inference.tune.aleph import ANALYSIS, SELECTIONS, aleph_reference, aleph_weights
 from mlhad.inference.tune.covariance import noise_corrected_sandwich, prediction_covariance, sandwich_covariance
 from mlhad.inference.tune.space import MONASH as MONASH_DEFAULTS
-from mlhad.yoda import read_reference
 
-ANALYSIS = "ALEPH_1996_S3486095"
 TRUTH = {"StringZ:aLund": 0.60, "StringZ:bLund": 0.95, "StringPT:sigma": 0.31}
 MONASH = {name: MONASH_DEFAULTS[name] for name in ("StringZ:aLund", "StringZ:bLund", "StringPT:sigma")}
 #: The box a Professor user would sample: a few tens of percent around Monash.
@@ -108,10 +106,9 @@ def main(argv: list[str] | None = None) -> int:
     if "gradient" not in methods or set(methods) - {"gradient", "surrogate", "optuna"}:
         parser.error(f"--methods {args.methods!r}: choose from gradient,surrogate,optuna, gradient included")
     walk = n_d // 2 if args.walk_events is None else (args.walk_events or None)
-    ref = read_reference(ANALYSIS)
     wf = aleph_weights(args.selection)
-    subset = {p: o for p, o in ref.items() if any(r.matches_path(p[4:]) for r in wf.rules)}
-    sim = PythiaSimulator(reference={ANALYSIS: subset}, work_dir=out / "runs", workers=args.workers, progress=False)
+    sim = PythiaSimulator(reference={ANALYSIS: aleph_reference(args.selection)}, work_dir=out / "runs",
+                          workers=args.workers, progress=False)
 
     t0 = time.perf_counter()
     shift = 100_000 * args.repeat

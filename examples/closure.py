@@ -42,12 +42,11 @@ from mlhad.inference.tune import (
     pseudo_data,
     write_pseudo_data,
 )
-from mlhad.inference.tune.aleph import aleph_weights
+from mlhad.inference.tune.aleph import ANALYSIS, aleph_reference, aleph_weights
 from mlhad.inference.tune.covariance import noise_corrected_sandwich, prediction_covariance, sandwich_covariance
 from mlhad.inference.tune.space import MONASH as MONASH_DEFAULTS
-from mlhad.yoda import read_reference, read_yoda
+from mlhad.yoda import read_yoda
 
-ANALYSIS = "ALEPH_1996_S3486095"
 MONASH = {name: MONASH_DEFAULTS[name] for name in ("StringZ:aLund", "StringZ:bLund", "StringPT:sigma")}
 POINTS = [
     {"StringZ:aLund": 0.60, "StringZ:bLund": 0.98, "StringPT:sigma": 0.32},   # near Monash
@@ -59,9 +58,8 @@ POINTS = [
 
 def closure_simulator(work_dir: Path, *, workers: int) -> PythiaSimulator:
     """Pythia runs analysed for the fitted ALEPH histograms only, kept (and reused) under ``work_dir``."""
-    wf = aleph_weights()
-    subset = {p: o for p, o in read_reference(ANALYSIS).items() if any(r.matches_path(p[4:]) for r in wf.rules)}
-    return PythiaSimulator(reference={ANALYSIS: subset}, work_dir=work_dir, workers=workers, progress=False)
+    return PythiaSimulator(reference={ANALYSIS: aleph_reference()}, work_dir=work_dir, workers=workers,
+                           progress=False)
 
 
 def new_report(parser: argparse.ArgumentParser, out: str | Path, name: str) -> Path:

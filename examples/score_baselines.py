@@ -36,14 +36,12 @@ from mlhad.config import GeneratorConfig
 from mlhad.generators import generate
 from mlhad.inference.objective import build_target
 from mlhad.inference.tune import PythiaSimulator, ReweightedObjective, build_space, pseudo_data
-from mlhad.inference.tune.aleph import aleph_weights
+from mlhad.inference.tune.aleph import ANALYSIS, aleph_reference, aleph_weights
 from mlhad.inference.tune.covariance import derivative_noise, influence_blocks, information_frame
 from mlhad.io import open_sample
 from mlhad.reweight.base import FragmentationBase
 from mlhad.reweight.per_break import break_log_density
-from mlhad.yoda import read_reference
 
-ANALYSIS = "ALEPH_1996_S3486095"
 POINT = {"StringZ:aLund": 0.60, "StringZ:bLund": 0.95, "StringPT:sigma": 0.31}   # the benchmark's theta*
 Z_PARAMS = ("StringZ:aLund", "StringZ:bLund")
 #: baseline sets, each adding to the one before; every feature is known before the draw it multiplies
@@ -55,23 +53,28 @@ FEATURE_SETS = {
 }
 
 
+def flat(column: ak.Array, dtype: type | None = None) -> np.ndarray:
+    """A per-event list column as one array of all its breaks, in draw order (cast to ``dtype`` if given)."""
+    values = ak.to_numpy(ak.flatten(column))
+    return values if dtype is None else values.astype(dtype)
+
+
 def per_break_features(b: ak.Array, counts: np.ndarray) -> dict[str, np.ndarray]:
     """Functions of the history before each recorded z draw (flat, in draw order)."""
-    flat = lambda x: ak.to_numpy(ak.flatten(x)).astype(np.float64)   # noqa: E731
-    rank, from_pos, m2 = flat(b.rank), flat(b.from_pos), flat(b.mT2)
+    rank, from_pos, log_m2 = flat(b.rank, float), flat(b.from_pos, float), np.log(flat(b.mT2))
     gamma, x_pos, x_neg = flat(b.gamma_old), flat(b.x_pos_old), flat(b.x_neg_old)
     x_own, x_other = np.where(from_pos > 0, x_pos, x_neg), np.where(from_pos > 0, x_neg, x_pos)
     first = np.repeat(np.concatenate([[0], np.cumsum(counts)[:-1]]), counts)
-    return {"one": np.ones_like(m2), "rank": rank, "rank^2": rank**2, "log(1+rank)": np.log1p(rank),
-            "from_pos": from_pos, "log mT2": np.log(m2), "(log mT2)^2": np.log(m2) ** 2, "gamma_old": gamma,
+    return {"one": np.ones_like(log_m2), "rank": rank, "rank^2": rank**2, "log(1+rank)": np.log1p(rank),
+            "from_pos": from_pos, "log mT2": log_m2, "(log mT2)^2": log_m2**2, "gamma_old": gamma,
             "log(1+|gamma_old|)": np.log1p(np.abs(gamma)), "x_own": x_own, "x_other": x_other,
-            "x_own*x_other": x_own * x_other, "string": flat(b.string), "draw index": np.arange(m2.size) - first,
-            "heavy flavour": (np.abs(flat(b.flav_new)) > 10).astype(np.float64)}
+            "x_own*x_other": x_own * x_other, "string": flat(b.string, float),
+            "draw index": np.arange(log_m2.size, dtype=float) - first,
+            "heavy flavour": (np.abs(flat(b.flav_new)) > 10).astype(float)}
 
 
 def per_break_scores(b: ak.Array, base: FragmentationBase, step: float = 1e-5) -> dict[str, np.ndarray]:
     """``d log p(z_k | mT2_k, flavours) / d theta`` of every recorded draw, by central differences."""
-    flat = lambda x: ak.to_numpy(ak.flatten(x))   # noqa: E731
     z, m2, old, new = flat(b.z), flat(b.mT2), flat(b.flav_old), flat(b.flav_new)
     scores = {}
     for name in Z_PARAMS:
@@ -82,9 +85,9 @@ def per_break_scores(b: ak.Array, base: FragmentationBase, step: float = 1e-5) -
     return scores
 
 
-def derivative_terms(u: np.ndarray, score: np.ndarray, controls: np.ndarray | None) -> np.ndarray:
-    """``(N, n)`` per-event terms of one parameter's derivatives, ``N u_eb s_e``, less the fitted baselines."""
-    terms = u.shape[0] * u * score[:, None]
+def less_baselines(terms: np.ndarray, controls: np.ndarray | None) -> np.ndarray:
+    """``(N, n)`` per-event derivative terms of one parameter, less their least-squares fit by the ``(N, J)``
+    controls (None: as they are)."""
     if controls is None:
         return terms
     beta, *_ = np.linalg.lstsq(controls, terms, rcond=None)
@@ -122,8 +125,8 @@ def main(argv: list[str] | None = None) -> int:
     generate(config, run_dir, resume=(run_dir / "mlhad-sample.json").exists(), workers=args.workers, progress=False)
 
     wf = aleph_weights(args.selection)
-    subset = {p: o for p, o in read_reference(ANALYSIS).items() if any(r.matches_path(p[4:]) for r in wf.rules)}
-    sim = PythiaSimulator(reference={ANALYSIS: subset}, work_dir=out / "runs", workers=args.workers, progress=False)
+    sim = PythiaSimulator(reference={ANALYSIS: aleph_reference(args.selection)}, work_dir=out / "runs",
+                          workers=args.workers, progress=False)
     run = sim.load(str(run_dir))
     target = build_target(pseudo_data(run, error_scale=2.0), sim.mc_paths()[0], weights=wf)
     space = build_space(list(POINT), start=POINT)
@@ -145,6 +148,8 @@ def main(argv: list[str] | None = None) -> int:
           f"per-break scores add up to the event scores within {sum_mismatch:.1e}")
 
     jac_lib, noise_lib = derivative_noise(run.contributions, target, np.ones(n_events), event_scores, wdiag)
+    # per-event terms N u_eb s_ep of the fit's derivative estimator, one (N, n) array per parameter
+    plain_terms = [n_events * u * event_scores[:, [j]] for j in range(space.dim)]
     rows, names, t_stats = [], [], {}
     for label, added in [("none (the fit's estimator)", [])] + list(FEATURE_SETS.items()):
         names = names + added
@@ -155,7 +160,7 @@ def main(argv: list[str] | None = None) -> int:
                 controls = np.stack([np.bincount(event_of, weights=scores[name] * features[f], minlength=n_events)
                                      for f in names], 1)
                 t_stats[name] = (controls.mean(0) / (controls.std(0) / np.sqrt(n_events))).tolist()
-            terms.append(derivative_terms(u, event_scores[:, j], controls))
+            terms.append(less_baselines(plain_terms[j], controls))
         jac, noise, kept = kept_fractions(terms, wdiag)
         if not added:
             library_mismatch = float(max(np.max(np.abs(jac - jac_lib)) / np.max(np.abs(jac_lib)),

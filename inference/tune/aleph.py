@@ -40,8 +40,13 @@ from __future__ import annotations
 
 from mlhad.compare import WeightFile, parse_weights
 from mlhad.exceptions import TuneError
+from mlhad.yoda import YodaObject, read_reference
 
-__all__ = ["ALEPH_WEIGHTS", "ALEPH_GLOBAL_WEIGHTS", "SELECTIONS", "aleph_weights", "aleph_selection", "DEFAULT_PARAMS"]
+__all__ = ["ALEPH_WEIGHTS", "ALEPH_GLOBAL_WEIGHTS", "SELECTIONS", "ANALYSIS", "aleph_weights", "aleph_selection",
+           "aleph_reference", "DEFAULT_PARAMS"]
+
+#: The analysis whose shipped data the selections are taken from.
+ANALYSIS = "ALEPH_1996_S3486095"
 
 #: The string parameters the default tune fits.
 DEFAULT_PARAMS = ("StringZ:aLund", "StringZ:bLund", "StringPT:sigma")
@@ -98,3 +103,13 @@ def aleph_selection(name: str) -> str:
     if name not in SELECTIONS:
         raise TuneError(f"unknown ALEPH selection {name!r}: choose one of {', '.join(SELECTIONS)}")
     return SELECTIONS[name]
+
+
+def aleph_reference(name: str = "soft-pt") -> dict[str, YodaObject]:
+    """The shipped ALEPH reference objects (``{ref path: object}``) that selection ``name`` fits.
+
+    Booking only these in a simulator (``PythiaSimulator(reference={ANALYSIS: ...})``) analyses
+    what a tune of that selection needs and nothing else.
+    """
+    rules = aleph_weights(name).rules
+    return {p: o for p, o in read_reference(ANALYSIS).items() if any(r.matches_path(p[4:]) for r in rules)}

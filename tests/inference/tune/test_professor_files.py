@@ -145,3 +145,25 @@ def test_demo_fits_the_selection_it_is_given(monkeypatch, tmp_path, name):
     assert demo_module.demo_tune(tmp_path / "demo", selection=name, plots=False, progress=False) == "result"
     assert seen["weights"] == str(tmp_path / "demo" / "aleph-weights.txt")
     assert seen["text"] == SELECTIONS[name]
+
+
+@pytest.mark.parametrize(("name", "histograms"), [("soft-pt", 5), ("global", 13)])
+def test_aleph_reference_books_exactly_the_selected_histograms(name, histograms):
+    """aleph_reference: the shipped ALEPH objects with a weighted point in the selection, and no others."""
+    from mlhad.compare.comparison import reference_points
+    from mlhad.inference.tune.aleph import ANALYSIS, aleph_reference, aleph_weights
+    from mlhad.yoda import read_reference, strip_ref
+
+    rules = aleph_weights(name)
+    weighted = set()
+    for path, ref in read_reference(ANALYSIS).items():
+        if ref.is_bookkeeping:
+            continue
+        xlow, xhigh, *_ = reference_points(ref)
+        w = rules.point_weights(strip_ref(path), xlow, xhigh)
+        if w is not None and np.count_nonzero(w):
+            weighted.add(path)
+    booked = aleph_reference(name)
+    assert set(booked) == weighted and len(booked) == histograms
+    with pytest.raises(TuneError, match="unknown ALEPH selection"):
+        aleph_reference("soft")
