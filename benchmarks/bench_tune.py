@@ -21,6 +21,13 @@ needed, are its cost (the last rung's alone is printed too). Printed: the table,
 method's (">=" when a baseline never reached the precision within its ladder, "<=" when the
 gradient method did not, "??" when neither did).
 
+Printed before the ladders: the ceiling for any reweighting fit (``inference/tune/reach.py``):
+how often an *ideal* fit -- exact derivatives, so only the data's and its base's fluctuations
+move it -- on a base of N events at theta* reaches the precision, and how often it would stop
+at each rung of the gradient ladder if its walk cost nothing; after them, how often that ideal
+fit would need at most a tenth of each baseline's events (the issue's 10x goal, in this draw).
+``--limit-only`` prints these and stops.
+
 One run is one draw: every fit here is noisy along the valley, and a rung can reach the
 precision by luck and the next miss it (docs/tune.md, "Baselines benchmark", has eight
 repeats with the current code: the surrogate needed 2.3-15x the gradient method's events,
@@ -61,6 +68,7 @@ from mlhad.inference.tune import (
 )
 from mlhad.inference.tune.aleph import ANALYSIS, SELECTIONS, aleph_reference, aleph_weights
 from mlhad.inference.tune.covariance import noise_corrected_sandwich, prediction_covariance, sandwich_covariance
+from mlhad.inference.tune.reach import ideal_ladder_reach, ideal_reach_probability
 from mlhad.inference.tune.space import MONASH as MONASH_DEFAULTS
 
 TRUTH = {"StringZ:aLund": 0.60, "StringZ:bLund": 0.95, "StringPT:sigma": 0.31}
@@ -95,8 +103,12 @@ def main(argv: list[str] | None = None) -> int:
                              "selection of the measurements in docs/tune.md)")
     parser.add_argument("--repeat", type=int, default=0,
                         help="an independent repetition (new pseudo-data and new seeds for every fit); 0: the default")
+    parser.add_argument("--verbose", action="store_true", help="print each method's own progress log")
+    parser.add_argument("--limit-only", action="store_true",
+                        help="stop after the pseudo-data's limit and the ideal fit's odds per rung (no method is run)")
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
+    log = print if args.verbose else quiet
     out = Path(args.out)
     if (out / "runs").exists() and any((out / "runs").iterdir()):
         parser.error(f"{out / 'runs'} already holds Pythia runs, which the benchmark would reuse without generating "
@@ -142,6 +154,26 @@ def main(argv: list[str] | None = None) -> int:
         "surrogate": [n_d // 4, n_d // 2, n_d, 2 * n_d] if not args.quick else [n_d // 4, n_d // 2],
         "optuna": [30, 60, 120] if not args.quick else [20, 40],
     }
+    # the ceiling for any reweighting fit whose last base has this many events (inference/tune/reach.py)
+    ideal = {n: ideal_reach_probability(cov_lim, args.tolerance, n_d, n) for n in ladders["gradient"]}
+    print("an ideal fit (exact derivatives) on one base of N events at theta* reaches the precision with probability "
+          + ", ".join(f"{p:.2f} (N = {n})" for n, p in ideal.items()), flush=True)
+    # ... and climbing the gradient ladder with a free walk: it pays only each rung's last base
+    ideal_first = ideal_ladder_reach(cov_lim, args.tolerance, n_d, ladders["gradient"])
+    ideal_cost = np.cumsum(ladders["gradient"])
+    print("climbing the gradient ladder with a free walk, it stops after "
+          + ", ".join(f"{c} events with probability {p:.2f}" for c, p in zip(ideal_cost, ideal_first))
+          + f" (never: {1 - ideal_first.sum():.2f})", flush=True)
+    summary = {"truth": TRUTH, "sigma_lim": sigma_lim.tolist(), "cov_lim": cov_lim.tolist(),
+               "curvature_kept": kept.tolist(), "selection": args.selection,
+               "sigma_lim_without_noise_correction": sigma_plain.tolist(), "data_events": n_d,
+               "tolerance": args.tolerance, "repeat": args.repeat, "walk_events": walk, "ratio_test": args.ratio_test,
+               "gain_noise_sigma": args.gain_noise_sigma, "ideal_reach": {str(n): p for n, p in ideal.items()},
+               "ideal_ladder_first_reach": ideal_first.tolist(), "ideal_ladder_cost": ideal_cost.tolist()}
+    out.mkdir(parents=True, exist_ok=True)
+    if args.limit_only:
+        (out / "bench_tune.json").write_text(json.dumps(summary, indent=1))
+        return 0
     rows = []
     for method, ladder in ladders.items():
         if method not in methods:
@@ -157,13 +189,13 @@ def main(argv: list[str] | None = None) -> int:
                                                                     walk_events=min(walk, budget) if walk else None,
                                                                     ratio_test=args.ratio_test,
                                                                     gain_noise_sigma=args.gain_noise_sigma),
-                                   log=quiet)
+                                   log=log)
             elif method == "surrogate":
                 res = fit_surrogate(sim, target, space, SurrogateSettings(order=3, n_events=budget, seed=seed,
-                                                                          scan_points=0), log=quiet)
+                                                                          scan_points=0), log=log)
             else:
                 res = fit_optuna(sim, target, space, OptunaSettings(n_trials=budget, n_events=n_d // 2, seed=seed),
-                                 log=quiet)
+                                 log=log)
             events += res.n_events
             seconds += time.perf_counter() - t
             last_events, last_seconds = res.n_events, time.perf_counter() - t
@@ -191,15 +223,14 @@ def main(argv: list[str] | None = None) -> int:
               f"{sign}{r['events_last_rung'] / grad['events_last_rung']:.1f} |")
     if not grad["reached"]:
         print("WARNING: the gradient method itself did not reach the precision within its ladder")
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "bench_tune.json").write_text(json.dumps({"truth": TRUTH, "sigma_lim": sigma_lim.tolist(),
-                                                     "selection": args.selection,
-                                                     "sigma_lim_without_noise_correction": sigma_plain.tolist(),
-                                                     "data_events": n_d, "tolerance": args.tolerance,
-                                                     "repeat": args.repeat, "walk_events": walk,
-                                                     "ratio_test": args.ratio_test,
-                                                     "gain_noise_sigma": args.gain_noise_sigma, "rows": rows},
-                                                    indent=1))
+    for r in rows[1:]:
+        # the goal's ceiling in this draw: how often an ideal fit would need <= 1/10 of this baseline's events
+        odds = float(ideal_first[ideal_cost * 10 <= r["events"]].sum())
+        r["ideal_odds_of_10x"] = odds
+        bound = "" if r["reached"] else " or more (it never reached: its cost is a lower bound)"
+        print(f"an ideal reweighting fit with a free walk needs <= 1/10 of {r['method']}'s {r['events']} events "
+              f"with probability {odds:.2f}{bound}")
+    (out / "bench_tune.json").write_text(json.dumps(summary | {"rows": rows}, indent=1))
     return 0
 
 
