@@ -20,6 +20,15 @@ fit with the same base: noise in its derivatives only widens the spread.
 A benchmark that climbs a ladder of base sizes, one independent fit per rung, stops at the
 first rung that reaches; the rungs share the pseudo-data, so their outcomes are correlated.
 :func:`ideal_ladder_reach` gives the ideal fit's probability of stopping at each rung.
+
+What the ideal fit takes for free is the derivatives. A real fit estimates them from its own
+events, and along a direction where only a fraction ``f`` of a run's apparent curvature is
+information (``covariance.noise_corrected_sandwich``) it needs more events to know them:
+the noise part of the curvature falls as 1/N while the information stays, so
+:func:`resolving_events` gives the events at which one point's derivatives resolve a direction
+to a chosen fraction. :func:`limit_offsets` says how far a start point lies from theta* along the
+directions of ``C_lim``: a start already within the tolerance along a direction the fit cannot
+resolve reaches the precision there without information.
 """
 
 from __future__ import annotations
@@ -29,7 +38,8 @@ from scipy.stats import multivariate_normal
 
 from mlhad.exceptions import TuneError
 
-__all__ = ["box_probability", "ideal_reach_probability", "ideal_ladder_reach"]
+__all__ = ["box_probability", "ideal_reach_probability", "ideal_ladder_reach", "resolving_events",
+           "limit_offsets"]
 
 
 def box_probability(cov: np.ndarray, half_widths: np.ndarray, *, seed: int = 0) -> float:
@@ -122,3 +132,62 @@ def ideal_ladder_reach(cov_lim: np.ndarray, tolerance: float, n_data: int, rungs
         first[k] = hit.mean()
         undecided &= ~hit
     return first
+
+
+def resolving_events(kept: np.ndarray, n_events: int, fraction: float = 0.5) -> np.ndarray:
+    """Events at which one point's reweighted derivatives keep ``fraction`` of each direction's curvature.
+
+    A run of ``n_events`` keeps ``kept`` (``covariance.noise_corrected_sandwich``): of the
+    apparent curvature ``I + noise`` along each direction, ``I`` is information. The noise falls as
+    1/N and its directions do not change, so ``kept(N) = 1 / (1 + (1/kept - 1) n_events / N)``,
+    solved here for ``kept(N) = fraction``.
+
+    Args:
+        kept: ``(d,)`` kept fractions at ``n_events``.
+        n_events: the run's events.
+        fraction: the fraction to reach, in (0, 1).
+
+    Returns:
+        ``(d,)`` events; ``inf`` where ``kept <= 0`` (no information seen at ``n_events``).
+
+    Raises:
+        TuneError: a non-positive event count, a fraction outside (0, 1), or kept fractions above 1.
+
+    Example:
+        >>> resolving_events(np.array([0.2, 0.9]), 80_000).round().tolist()   # 80k x 4, 80k / 9
+        [320000.0, 8889.0]
+    """
+    kept = np.asarray(kept, dtype=np.float64)
+    if n_events <= 0 or not 0.0 < fraction < 1.0 or np.any(kept > 1.0) or not np.all(np.isfinite(kept)):
+        raise TuneError(f"resolving_events: need n_events > 0, fraction in (0, 1) and finite kept fractions <= 1, "
+                        f"got n_events={n_events}, fraction={fraction}, kept={kept.tolist()}")
+    with np.errstate(divide="ignore"):
+        ratio = np.where(kept > 0, (1.0 - kept) / np.where(kept > 0, kept, 1.0), np.inf)
+    return n_events * ratio * fraction / (1.0 - fraction)
+
+
+def limit_offsets(cov_lim: np.ndarray, delta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``delta`` (a point minus theta*) along the eigen-directions of ``C_lim``, in their own standard deviations.
+
+    Returns:
+        ``(offsets, directions)``: ``offsets[k]`` along ``directions[:, k]`` (unit vectors in parameter
+        units), from the best-constrained direction to the least-constrained one (the valley).
+
+    Raises:
+        TuneError: an undefined or non-positive-definite ``C_lim``, or mismatched shapes.
+
+    Example:
+        >>> off, _ = limit_offsets(np.diag([4.0, 0.01]), np.array([1.0, 0.3]))
+        >>> off.round(2).tolist()                               # 0.3 / 0.1 first, then 1 / 2
+        [3.0, 0.5]
+    """
+    cov_lim = np.atleast_2d(np.asarray(cov_lim, dtype=np.float64))
+    delta = np.asarray(delta, dtype=np.float64).reshape(-1)
+    if cov_lim.shape != (delta.size, delta.size) or not np.all(np.isfinite(cov_lim)):
+        raise TuneError(f"limit_offsets: a finite ({delta.size}, {delta.size}) covariance is needed, got shape "
+                        f"{cov_lim.shape}")
+    values, vectors = np.linalg.eigh(0.5 * (cov_lim + cov_lim.T))
+    if np.any(values <= 0):
+        raise TuneError("limit_offsets: the limit covariance is not positive definite")
+    vectors = vectors * np.where(vectors[np.argmax(np.abs(vectors), axis=0), np.arange(delta.size)] < 0, -1.0, 1.0)
+    return (vectors.T @ delta) / np.sqrt(values), vectors

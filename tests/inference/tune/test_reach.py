@@ -7,8 +7,14 @@ import pytest
 from scipy.stats import norm
 
 from mlhad.exceptions import TuneError
-from mlhad.inference.tune.covariance import linear_estimator
-from mlhad.inference.tune.reach import box_probability, ideal_ladder_reach, ideal_reach_probability
+from mlhad.inference.tune.covariance import information_frame, linear_estimator
+from mlhad.inference.tune.reach import (
+    box_probability,
+    ideal_ladder_reach,
+    ideal_reach_probability,
+    limit_offsets,
+    resolving_events,
+)
 
 
 def test_box_probability_of_independent_parameters_is_the_product_of_their_intervals():
@@ -99,3 +105,51 @@ def test_ladder_rungs_sharing_the_data_are_positively_correlated():
     assert first[0] + first[1] < 1 - (1 - p[0]) * (1 - p[1]) - 0.01
     with pytest.raises(TuneError, match="at least one rung"):
         ideal_ladder_reach(cov, 1.5, 20_000, [])
+
+
+def _kept_at(info: np.ndarray, noise_per_event: np.ndarray, n_events: float) -> np.ndarray:
+    """Kept fractions of a run of ``n_events`` whose apparent curvature is ``info + noise_per_event / n_events``."""
+    noise = noise_per_event / n_events
+    jac = np.linalg.cholesky(info + noise).T            # J^T J = the apparent curvature, unit weights
+    return information_frame(jac, noise, np.ones(jac.shape[0]))[2]
+
+
+def test_resolving_events_gives_the_run_size_at_which_the_information_frame_keeps_that_fraction():
+    """A valley: one direction whose information is small against the derivative noise. Growing the run to the
+    predicted size, the code's own kept fractions (covariance.information_frame) reach the asked fraction."""
+    rng = np.random.default_rng(3)
+    a = rng.normal(size=(3, 3))
+    info = a @ np.diag([50.0, 4.0, 0.05]) @ a.T                    # the last direction is nearly flat
+    b = rng.normal(size=(3, 3))
+    noise_per_event = 2_000.0 * (b @ b.T + np.eye(3))
+    kept = _kept_at(info, noise_per_event, 80_000)
+    assert kept[0] < 0.5 < kept[-1]                                 # one unresolved direction, one resolved
+    for fraction in (0.5, 0.8):
+        needed = resolving_events(kept, 80_000, fraction)
+        assert needed[0] > 80_000 > needed[-1]
+        for k, n in enumerate(needed):
+            assert _kept_at(info, noise_per_event, n)[k] == pytest.approx(fraction, rel=1e-6)
+
+
+def test_resolving_events_of_a_direction_without_information_is_infinite_and_bad_input_is_refused():
+    assert resolving_events(np.array([-0.1, 0.0, 0.5]), 10_000).tolist() == [np.inf, np.inf, 10_000.0]
+    for kept, n, fraction in (([0.5], 0, 0.5), ([0.5], 10, 1.0), ([1.2], 10, 0.5), ([np.nan], 10, 0.5)):
+        with pytest.raises(TuneError, match="resolving_events"):
+            resolving_events(np.array(kept), n, fraction)
+
+
+def test_limit_offsets_are_the_mahalanobis_distance_split_along_the_limit_directions():
+    rng = np.random.default_rng(5)
+    a = rng.normal(size=(3, 3))
+    cov = a @ np.diag([1e-4, 1e-2, 1.0]) @ a.T
+    delta = rng.normal(size=3)
+    offsets, directions = limit_offsets(cov, delta)
+    assert np.sum(offsets**2) == pytest.approx(delta @ np.linalg.solve(cov, delta), rel=1e-9)
+    assert np.allclose(directions.T @ directions, np.eye(3))
+    spread = np.diag(directions.T @ cov @ directions)
+    assert np.all(np.diff(spread) > 0)                              # best constrained first, the valley last
+    assert np.allclose(directions @ (offsets * np.sqrt(spread)), delta)
+    with pytest.raises(TuneError, match="positive definite"):
+        limit_offsets(np.diag([1.0, -1.0, 1.0]), delta)
+    with pytest.raises(TuneError, match="covariance"):
+        limit_offsets(np.eye(2), delta)
