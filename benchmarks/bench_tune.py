@@ -51,12 +51,13 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from mlhad.inference.objective import build_target
+from mlhad.inference.objective import FitTarget, build_target
 from mlhad.inference.professor_files import parse_limits
 from mlhad.inference.tune import (
     GradientSettings,
@@ -73,7 +74,9 @@ from mlhad.inference.tune import (
 from mlhad.inference.tune.aleph import ANALYSIS, SELECTIONS, aleph_reference, aleph_weights
 from mlhad.inference.tune.covariance import noise_corrected_sandwich, prediction_covariance, sandwich_covariance
 from mlhad.inference.tune.reach import ideal_ladder_reach, ideal_reach_probability, limit_offsets, resolving_events
+from mlhad.inference.tune.simulator import SimulationRun
 from mlhad.inference.tune.space import MONASH as MONASH_DEFAULTS
+from mlhad.inference.tune.space import ParameterSpace
 
 TRUTH = {"StringZ:aLund": 0.60, "StringZ:bLund": 0.95, "StringPT:sigma": 0.31}
 MONASH = {name: MONASH_DEFAULTS[name] for name in ("StringZ:aLund", "StringZ:bLund", "StringPT:sigma")}
@@ -83,6 +86,45 @@ LIMITS = "StringZ:aLund 0.4 1.0\nStringZ:bLund 0.6 1.4\nStringPT:sigma 0.27 0.40
 
 def quiet(_: str) -> None:
     pass
+
+
+@dataclass(frozen=True)
+class ClosureProblem:
+    """The benchmark's closure problem of one repetition.
+
+    Attributes:
+        data_run: the pseudo-data run (``4 n_d`` events at theta*); target: its points with the errors of
+        ``n_d`` events; space: the fitted parameters, limits and start (Monash); truth: theta* in
+        ``space``'s order; sigma_data: the covariance of ``n_d`` events' values; cov_lim, kept: the limit
+        with the derivative noise removed and the curvature fraction kept per direction
+        (``covariance.noise_corrected_sandwich``); sigma_plain: the limit without that correction.
+    """
+
+    data_run: SimulationRun
+    target: FitTarget
+    space: ParameterSpace
+    truth: np.ndarray
+    sigma_data: np.ndarray
+    cov_lim: np.ndarray
+    kept: np.ndarray
+    sigma_plain: np.ndarray
+
+
+def closure_problem(sim: PythiaSimulator, n_d: int, repeat: int, selection: str) -> ClosureProblem:
+    """Generate (or reuse, in ``sim``'s work folder) repetition ``repeat``'s pseudo-data and its limit."""
+    data_run = sim.run(TRUTH, 4 * n_d, 7 + 100_000 * repeat, label="pseudo-data")
+    data = pseudo_data(data_run, error_scale=2.0)          # errors of n_d events, values of 4 n_d
+    target = build_target(data, sim.mc_paths()[0], weights=aleph_weights(selection))
+    space = build_space(list(TRUTH), limits=parse_limits(LIMITS, source="bench limits"), start=MONASH)
+    truth = np.array([TRUTH[n] for n in space.names])
+    at_truth = ReweightedObjective(data_run, target, space)
+    sigma_data = prediction_covariance(data_run.contributions, target) * 4.0   # covariance of n_d events
+    no_errors = np.zeros(target.n_points)
+    sigma_plain = np.sqrt(np.diag(sandwich_covariance(at_truth.jacobian(truth), target.data_err, no_errors,
+                                                      target.weights, sigma_data)))
+    cov_lim, kept = noise_corrected_sandwich(data_run.contributions, target, at_truth.event_weights(truth),
+                                             at_truth.event_scores(truth), no_errors, sigma_data)
+    return ClosureProblem(data_run, target, space, truth, sigma_data, cov_lim, kept, sigma_plain)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -122,24 +164,14 @@ def main(argv: list[str] | None = None) -> int:
     if "gradient" not in methods or set(methods) - {"gradient", "surrogate", "optuna"}:
         parser.error(f"--methods {args.methods!r}: choose from gradient,surrogate,optuna, gradient included")
     walk = n_d // 2 if args.walk_events is None else (args.walk_events or None)
-    wf = aleph_weights(args.selection)
     sim = PythiaSimulator(reference={ANALYSIS: aleph_reference(args.selection)}, work_dir=out / "runs",
                           workers=args.workers, progress=False)
 
     t0 = time.perf_counter()
     shift = 100_000 * args.repeat
-    data_run = sim.run(TRUTH, 4 * n_d, 7 + shift, label="pseudo-data")
-    data = pseudo_data(data_run, error_scale=2.0)          # errors of n_d events, values of 4 n_d
-    target = build_target(data, sim.mc_paths()[0], weights=wf)
-    space = build_space(list(TRUTH), limits=parse_limits(LIMITS, source="bench limits"), start=MONASH)
-    truth = np.array([TRUTH[n] for n in space.names])
-    at_truth = ReweightedObjective(data_run, target, space)
-    jac = at_truth.jacobian(truth)
-    sigma_data = prediction_covariance(data_run.contributions, target) * 4.0   # covariance of n_d events
-    no_errors = np.zeros(target.n_points)
-    sigma_plain = np.sqrt(np.diag(sandwich_covariance(jac, target.data_err, no_errors, target.weights, sigma_data)))
-    cov_lim, kept = noise_corrected_sandwich(data_run.contributions, target, at_truth.event_weights(truth),
-                                             at_truth.event_scores(truth), no_errors, sigma_data)
+    problem = closure_problem(sim, n_d, args.repeat, args.selection)
+    target, space, truth = problem.target, problem.space, problem.truth
+    cov_lim, kept, sigma_plain = problem.cov_lim, problem.kept, problem.sigma_plain
     sigma_lim = np.sqrt(np.diag(cov_lim))
     print(f"pseudo-data: {target.n_points} points ({args.selection} selection), theta* = {truth.tolist()}, "
           f"sigma_lim = {np.round(sigma_lim, 4).tolist()} "

@@ -23,15 +23,14 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from mlhad.inference.objective import build_target
-from mlhad.inference.professor_files import parse_limits
-from mlhad.inference.tune import PythiaSimulator, ReweightedObjective, build_space, pseudo_data
-from mlhad.inference.tune.aleph import ANALYSIS, aleph_reference, aleph_weights
-from mlhad.inference.tune.covariance import noise_corrected_sandwich, prediction_covariance
+from mlhad.inference.tune import PythiaSimulator, ReweightedObjective
+from mlhad.inference.tune.aleph import ANALYSIS, aleph_reference
+from mlhad.inference.tune.covariance import noise_corrected_sandwich
 from mlhad.inference.tune.gradient import minimise_reweighted
+from mlhad.inference.tune.reach import kept_at
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-from bench_tune import LIMITS, MONASH, TRUTH  # noqa: E402  (the benchmark's closure problem)
+from bench_tune import TRUTH, closure_problem  # noqa: E402  (the benchmark's closure problem)
 
 
 def boundary_point(objective: ReweightedObjective, centre: np.ndarray, direction: np.ndarray,
@@ -62,25 +61,17 @@ def main(argv: list[str] | None = None) -> int:
     torch.set_num_threads(1)
     sim = PythiaSimulator(reference={ANALYSIS: aleph_reference("soft-pt")}, work_dir=Path(args.out) / "runs",
                           workers=args.workers, progress=False)
-    shift = 100_000 * args.repeat
     n_d = args.data_events
-    data_run = sim.run(TRUTH, 4 * n_d, 7 + shift, label="pseudo-data")        # the benchmark's seed and label
-    target = build_target(pseudo_data(data_run, error_scale=2.0), sim.mc_paths()[0], weights=aleph_weights("soft-pt"))
-    space = build_space(list(TRUTH), limits=parse_limits(LIMITS, source="bench limits"), start=MONASH)
-    truth = np.array([TRUTH[n] for n in space.names])
-    sigma_data = prediction_covariance(data_run.contributions, target) * 4.0
+    problem = closure_problem(sim, n_d, args.repeat, "soft-pt")
+    target, space, truth, sigma_data = problem.target, problem.space, problem.truth, problem.sigma_data
+    sigma_lim = np.sqrt(np.diag(problem.cov_lim))
     no_errors = np.zeros(target.n_points)
-    at_truth = ReweightedObjective(data_run, target, space)
-    cov_lim, kept_data = noise_corrected_sandwich(data_run.contributions, target, at_truth.event_weights(truth),
-                                                  at_truth.event_scores(truth), no_errors, sigma_data)
-    sigma_lim = np.sqrt(np.diag(cov_lim))
-    predicted = 1.0 / (1.0 + (1.0 / kept_data - 1.0) * 4 * n_d / args.events)
-    print(f"pseudo-data ({4 * n_d} events): kept {np.round(kept_data, 3).tolist()}, sigma_lim "
+    print(f"pseudo-data ({4 * n_d} events): kept {np.round(problem.kept, 3).tolist()}, sigma_lim "
           f"{np.round(sigma_lim, 4).tolist()}; predicted kept on {args.events}-event bases "
-          f"{np.round(predicted, 3).tolist()}", flush=True)
+          f"{np.round(kept_at(problem.kept, 4 * n_d, args.events), 3).tolist()}", flush=True)
     rng = np.random.default_rng(args.repeat)
     for s in range(args.bases):
-        base = sim.run(TRUTH, args.events, 50_000 + shift + s, label=f"base-at-truth-{s}")
+        base = sim.run(TRUTH, args.events, 50_000 + 100_000 * args.repeat + s, label=f"base-at-truth-{s}")
         objective = ReweightedObjective(base, target, space)
         weights, scores = objective.event_weights(truth), objective.event_scores(truth)
         _, kept = noise_corrected_sandwich(base.contributions, target, weights, scores, no_errors, sigma_data)

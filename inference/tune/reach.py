@@ -38,8 +38,8 @@ from scipy.stats import multivariate_normal
 
 from mlhad.exceptions import TuneError
 
-__all__ = ["box_probability", "ideal_reach_probability", "ideal_ladder_reach", "resolving_events",
-           "limit_offsets"]
+__all__ = ["box_probability", "ideal_reach_probability", "ideal_ladder_reach", "kept_at",
+           "resolving_events", "limit_offsets"]
 
 
 def box_probability(cov: np.ndarray, half_widths: np.ndarray, *, seed: int = 0) -> float:
@@ -132,6 +132,24 @@ def ideal_ladder_reach(cov_lim: np.ndarray, tolerance: float, n_data: int, rungs
         first[k] = hit.mean()
         undecided &= ~hit
     return first
+
+
+def kept_at(kept: np.ndarray, n_events: int, n_other: float) -> np.ndarray:
+    """The kept fractions of a run of ``n_other`` events, from a run of ``n_events`` that keeps ``kept``.
+
+    The derivative noise falls as 1/N along fixed directions, so
+    ``kept(N) = 1 / (1 + (1/kept - 1) n_events / N)``; :func:`resolving_events` is its inverse.
+
+    Example:
+        >>> kept_at(np.array([0.2, 0.9]), 80_000, 320_000).round(3).tolist()
+        [0.5, 0.973]
+    """
+    kept = np.asarray(kept, dtype=np.float64)
+    if n_events <= 0 or not n_other > 0 or np.any(kept > 1.0) or not np.all(np.isfinite(kept)):
+        raise TuneError(f"kept_at: need positive event counts and finite kept fractions <= 1, got n_events={n_events}, "
+                        f"n_other={n_other}, kept={kept.tolist()}")
+    with np.errstate(divide="ignore"):
+        return 1.0 / (1.0 + (1.0 / kept - 1.0) * n_events / n_other)
 
 
 def resolving_events(kept: np.ndarray, n_events: int, fraction: float = 0.5) -> np.ndarray:

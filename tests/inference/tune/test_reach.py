@@ -12,6 +12,7 @@ from mlhad.inference.tune.reach import (
     box_probability,
     ideal_ladder_reach,
     ideal_reach_probability,
+    kept_at,
     limit_offsets,
     resolving_events,
 )
@@ -129,6 +130,10 @@ def test_resolving_events_gives_the_run_size_at_which_the_information_frame_keep
         assert needed[0] > 80_000 > needed[-1]
         for k, n in enumerate(needed):
             assert _kept_at(info, noise_per_event, n)[k] == pytest.approx(fraction, rel=1e-6)
+    for n in (5_000, 320_000):                                     # the scaling itself, at any size
+        assert kept_at(kept, 80_000, n) == pytest.approx(_kept_at(info, noise_per_event, n), rel=1e-6)
+    with pytest.raises(TuneError, match="kept_at"):
+        kept_at(kept, 80_000, 0)
 
 
 def test_resolving_events_of_a_direction_without_information_is_infinite_and_bad_input_is_refused():
