@@ -32,6 +32,10 @@ curvature (``reach.resolving_events``), and how far the start lies from theta* a
 limit's directions (``reach.limit_offsets``; along the valley, Monash is within the tolerance
 already). ``--limit-only`` prints these and stops.
 
+``--truth valley`` moves theta* along the aLund-bLund valley, where Monash is within the tolerance of
+the default theta*, to (0.45, 0.78, 0.31), about 3 limit standard deviations from Monash along it:
+there a fit must learn the valley's slope (docs/tune.md, "A truth along the valley").
+
 One run is one draw: every fit here is noisy along the valley, and a rung can reach the
 precision by luck and the next miss it (docs/tune.md, "Baselines benchmark", has eight
 repeats with the current code: the surrogate needed 2.3-15x the gradient method's events,
@@ -78,7 +82,15 @@ from mlhad.inference.tune.simulator import SimulationRun
 from mlhad.inference.tune.space import MONASH as MONASH_DEFAULTS
 from mlhad.inference.tune.space import ParameterSpace
 
-TRUTH = {"StringZ:aLund": 0.60, "StringZ:bLund": 0.95, "StringPT:sigma": 0.31}
+#: theta* of the closure problem. "near": the measurements of docs/tune.md; along the aLund-bLund valley,
+#: Monash lies 0.35-0.70 limit standard deviations from it, inside the tolerance. "valley": two of repeat
+#: 0's standard deviations further along the valley, towards smaller aLund and bLund ((0.077, 0.083) per
+#: sigma), so that Monash lies 2.0-3.3 of them (2.3-3.5 sigma_lim in aLund) away and a fit must learn the
+#: valley's slope to get there. (Towards larger aLund the valley is so flat that the limit spans most of
+#: the box.)
+TRUTHS = {"near": {"StringZ:aLund": 0.60, "StringZ:bLund": 0.95, "StringPT:sigma": 0.31},
+          "valley": {"StringZ:aLund": 0.45, "StringZ:bLund": 0.78, "StringPT:sigma": 0.31}}
+TRUTH = TRUTHS["near"]
 MONASH = {name: MONASH_DEFAULTS[name] for name in ("StringZ:aLund", "StringZ:bLund", "StringPT:sigma")}
 #: The box a Professor user would sample: a few tens of percent around Monash.
 LIMITS = "StringZ:aLund 0.4 1.0\nStringZ:bLund 0.6 1.4\nStringPT:sigma 0.27 0.40\n"
@@ -110,13 +122,14 @@ class ClosureProblem:
     sigma_plain: np.ndarray
 
 
-def closure_problem(sim: PythiaSimulator, n_d: int, repeat: int, selection: str) -> ClosureProblem:
-    """Generate (or reuse, in ``sim``'s work folder) repetition ``repeat``'s pseudo-data and its limit."""
-    data_run = sim.run(TRUTH, 4 * n_d, 7 + 100_000 * repeat, label="pseudo-data")
+def closure_problem(sim: PythiaSimulator, n_d: int, repeat: int, selection: str,
+                    theta_star: dict[str, float] = TRUTH) -> ClosureProblem:
+    """Generate (or reuse, in ``sim``'s work folder) repetition ``repeat``'s pseudo-data at ``theta_star`` and its limit."""
+    data_run = sim.run(theta_star, 4 * n_d, 7 + 100_000 * repeat, label="pseudo-data")
     data = pseudo_data(data_run, error_scale=2.0)          # errors of n_d events, values of 4 n_d
     target = build_target(data, sim.mc_paths()[0], weights=aleph_weights(selection))
-    space = build_space(list(TRUTH), limits=parse_limits(LIMITS, source="bench limits"), start=MONASH)
-    truth = np.array([TRUTH[n] for n in space.names])
+    space = build_space(list(theta_star), limits=parse_limits(LIMITS, source="bench limits"), start=MONASH)
+    truth = np.array([theta_star[n] for n in space.names])
     at_truth = ReweightedObjective(data_run, target, space)
     sigma_data = prediction_covariance(data_run.contributions, target) * 4.0   # covariance of n_d events
     no_errors = np.zeros(target.n_points)
@@ -147,6 +160,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--selection", choices=tuple(SELECTIONS), default="soft-pt",
                         help="ALEPH points of the closure problem (mlhad.inference.tune.aleph; default soft-pt, the "
                              "selection of the measurements in docs/tune.md)")
+    parser.add_argument("--truth", choices=tuple(TRUTHS), default="near",
+                        help="theta* of the closure problem: near (the default, the measurements of docs/tune.md; "
+                             "Monash is within the tolerance along the aLund-bLund valley) or valley (4 limit standard "
+                             "deviations further along it, so that a fit must learn the valley's slope)")
     parser.add_argument("--repeat", type=int, default=0,
                         help="an independent repetition (new pseudo-data and new seeds for every fit); 0: the default")
     parser.add_argument("--verbose", action="store_true", help="print each method's own progress log")
@@ -169,7 +186,7 @@ def main(argv: list[str] | None = None) -> int:
 
     t0 = time.perf_counter()
     shift = 100_000 * args.repeat
-    problem = closure_problem(sim, n_d, args.repeat, args.selection)
+    problem = closure_problem(sim, n_d, args.repeat, args.selection, TRUTHS[args.truth])
     target, space, truth = problem.target, problem.space, problem.truth
     cov_lim, kept, sigma_plain = problem.cov_lim, problem.kept, problem.sigma_plain
     sigma_lim = np.sqrt(np.diag(cov_lim))
@@ -208,7 +225,7 @@ def main(argv: list[str] | None = None) -> int:
     print("climbing the gradient ladder with a free walk, it stops after "
           + ", ".join(f"{c} events with probability {p:.2f}" for c, p in zip(ideal_cost, ideal_first))
           + f" (never: {1 - ideal_first.sum():.2f})", flush=True)
-    summary = {"truth": TRUTH, "sigma_lim": sigma_lim.tolist(), "cov_lim": cov_lim.tolist(),
+    summary = {"truth": TRUTHS[args.truth], "truth_choice": args.truth, "sigma_lim": sigma_lim.tolist(), "cov_lim": cov_lim.tolist(),
                "curvature_kept": kept.tolist(), "selection": args.selection,
                "sigma_lim_without_noise_correction": sigma_plain.tolist(), "data_events": n_d,
                "tolerance": args.tolerance, "repeat": args.repeat, "walk_events": walk, "ratio_test": args.ratio_test,
