@@ -162,8 +162,8 @@ def main(argv: list[str] | None = None) -> int:
                              "selection of the measurements in docs/tune.md)")
     parser.add_argument("--truth", choices=tuple(TRUTHS), default="near",
                         help="theta* of the closure problem: near (the default, the measurements of docs/tune.md; "
-                             "Monash is within the tolerance along the aLund-bLund valley) or valley (4 limit standard "
-                             "deviations further along it, so that a fit must learn the valley's slope)")
+                             "Monash is within the tolerance along the aLund-bLund valley) or valley ((0.45, 0.78, 0.31), "
+                             "2-3.3 limit standard deviations from Monash along the valley: a fit must learn its slope)")
     parser.add_argument("--repeat", type=int, default=0,
                         help="an independent repetition (new pseudo-data and new seeds for every fit); 0: the default")
     parser.add_argument("--verbose", action="store_true", help="print each method's own progress log")
