@@ -30,7 +30,7 @@ from mlhad.inference.tune.gradient import minimise_reweighted
 from mlhad.inference.tune.reach import kept_at
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-from bench_tune import TRUTH, closure_problem  # noqa: E402  (the benchmark's closure problem)
+from bench_tune import closure_problem  # noqa: E402  (the benchmark's closure problem)
 
 
 def boundary_point(objective: ReweightedObjective, centre: np.ndarray, direction: np.ndarray,
@@ -69,9 +69,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"pseudo-data ({4 * n_d} events): kept {np.round(problem.kept, 3).tolist()}, sigma_lim "
           f"{np.round(sigma_lim, 4).tolist()}; predicted kept on {args.events}-event bases "
           f"{np.round(kept_at(problem.kept, 4 * n_d, args.events), 3).tolist()}", flush=True)
+    theta_star = dict(zip(space.names, truth.tolist()))     # the problem's own theta*, for the bases
     rng = np.random.default_rng(args.repeat)
     for s in range(args.bases):
-        base = sim.run(TRUTH, args.events, 50_000 + 100_000 * args.repeat + s, label=f"base-at-truth-{s}")
+        base = sim.run(theta_star, args.events, 50_000 + 100_000 * args.repeat + s, label=f"base-at-truth-{s}")
         objective = ReweightedObjective(base, target, space)
         weights, scores = objective.event_weights(truth), objective.event_scores(truth)
         _, kept = noise_corrected_sandwich(base.contributions, target, weights, scores, no_errors, sigma_data)

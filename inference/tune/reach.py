@@ -84,21 +84,21 @@ def ideal_reach_probability(cov_lim: np.ndarray, tolerance: float, n_data: int, 
         >>> round(ideal_reach_probability(np.eye(1), 1.5, 20_000, 10_000), 3)   # |z| <= 1.5 / 1.5
         0.683
     """
-    cov_lim, sigma = _checked_limit(cov_lim, tolerance, n_data, [n_base], data_var)
+    cov_lim, sigma = _checked_limit("ideal_reach_probability", cov_lim, tolerance, n_data, [n_base], data_var)
     scale = data_var + n_data / n_base
     return box_probability(scale * cov_lim, tolerance * sigma, seed=seed)
 
 
-def _checked_limit(cov_lim: np.ndarray, tolerance: float, n_data: int, n_bases: list[int] | tuple[int, ...],
-                   data_var: float) -> tuple[np.ndarray, np.ndarray]:
-    """``(C_lim, sigma_lim)`` as arrays, after checking the arguments of the two functions above and below."""
+def _checked_limit(caller: str, cov_lim: np.ndarray, tolerance: float, n_data: int,
+                   n_bases: list[int] | tuple[int, ...], data_var: float) -> tuple[np.ndarray, np.ndarray]:
+    """``(C_lim, sigma_lim)`` as arrays, after checking the arguments of ``caller`` (the functions above and below)."""
     if n_data <= 0 or min(n_bases) <= 0 or not tolerance > 0 or not data_var >= 0:
-        raise TuneError(f"ideal_reach_probability: need positive event counts and tolerance, got n_data={n_data}, "
+        raise TuneError(f"{caller}: need positive event counts and tolerance, got n_data={n_data}, "
                         f"n_base={', '.join(map(str, n_bases))}, tolerance={tolerance}, data_var={data_var}")
     cov_lim = np.atleast_2d(np.asarray(cov_lim, dtype=np.float64))
     sigma = np.sqrt(np.diag(cov_lim))
     if not np.all(np.isfinite(sigma) & (sigma > 0)):
-        raise TuneError("the limit covariance is undefined (NaN or zero errors): no reach probability")
+        raise TuneError(f"{caller}: the limit covariance is undefined (NaN or zero errors): no reach probability")
     return cov_lim, sigma
 
 
@@ -119,7 +119,7 @@ def ideal_ladder_reach(cov_lim: np.ndarray, tolerance: float, n_data: int, rungs
     """
     if not rungs:
         raise TuneError("ideal_ladder_reach needs at least one rung")
-    cov_lim, sigma = _checked_limit(cov_lim, tolerance, n_data, rungs, data_var)
+    cov_lim, sigma = _checked_limit("ideal_ladder_reach", cov_lim, tolerance, n_data, rungs, data_var)
     half = tolerance * sigma
     root = np.linalg.cholesky(cov_lim + 1e-12 * np.diag(np.diag(cov_lim)))
     rng = np.random.default_rng(seed)

@@ -106,6 +106,8 @@ def test_ladder_rungs_sharing_the_data_are_positively_correlated():
     assert first[0] + first[1] < 1 - (1 - p[0]) * (1 - p[1]) - 0.01
     with pytest.raises(TuneError, match="at least one rung"):
         ideal_ladder_reach(cov, 1.5, 20_000, [])
+    with pytest.raises(TuneError, match="ideal_ladder_reach: need positive event counts"):   # names its caller
+        ideal_ladder_reach(cov, 1.5, 20_000, [10_000, 0])
 
 
 def _kept_at(info: np.ndarray, noise_per_event: np.ndarray, n_events: float) -> np.ndarray:
