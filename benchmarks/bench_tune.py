@@ -155,6 +155,8 @@ def main(argv: list[str] | None = None) -> int:
                              "(GradientSettings.ratio_test)")
     parser.add_argument("--gain-noise-sigma", type=float, default=0.0,
                         help="gradient: GradientSettings.gain_noise_sigma (default 0: off)")
+    parser.add_argument("--symmetric-region", action="store_true",
+                        help="gradient: GradientSettings.symmetric_region (the trust region mirrored through each base)")
     parser.add_argument("--methods", default="gradient,surrogate,optuna",
                         help="comma-separated subset to run (the ratios need gradient)")
     parser.add_argument("--selection", choices=tuple(SELECTIONS), default="soft-pt",
@@ -229,7 +231,8 @@ def main(argv: list[str] | None = None) -> int:
                "curvature_kept": kept.tolist(), "selection": args.selection,
                "sigma_lim_without_noise_correction": sigma_plain.tolist(), "data_events": n_d,
                "tolerance": args.tolerance, "repeat": args.repeat, "walk_events": walk, "ratio_test": args.ratio_test,
-               "gain_noise_sigma": args.gain_noise_sigma, "ideal_reach": {str(n): p for n, p in ideal.items()},
+               "gain_noise_sigma": args.gain_noise_sigma,
+               "symmetric_region": args.symmetric_region, "ideal_reach": {str(n): p for n, p in ideal.items()},
                "ideal_ladder_first_reach": ideal_first.tolist(), "ideal_ladder_cost": ideal_cost.tolist(),
                "events_to_resolve_half": resolving.tolist(), "start_limit_offsets_valley_first": start_offsets[::-1].tolist()}
     out.mkdir(parents=True, exist_ok=True)
@@ -250,7 +253,8 @@ def main(argv: list[str] | None = None) -> int:
                 res = fit_gradient(sim, target, space, GradientSettings(n_events=budget, seed=seed, scan_points=0,
                                                                     walk_events=min(walk, budget) if walk else None,
                                                                     ratio_test=args.ratio_test,
-                                                                    gain_noise_sigma=args.gain_noise_sigma),
+                                                                    gain_noise_sigma=args.gain_noise_sigma,
+                                                                    symmetric_region=args.symmetric_region),
                                    log=log)
             elif method == "surrogate":
                 res = fit_surrogate(sim, target, space, SurrogateSettings(order=3, n_events=budget, seed=seed,

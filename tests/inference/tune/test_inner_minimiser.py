@@ -58,3 +58,46 @@ def test_the_minimum_on_the_trust_region_boundary_is_still_reached():
     fit = minimise_reweighted(objective, base, min_n_eff=0.5)
     assert fit.on_boundary and fit.n_eff == pytest.approx(0.5, rel=2e-3)
     assert fit.chi2 < objective.value_and_grad(base)[0]
+
+
+class LopsidedValley(QuadraticValley):
+    """The same chi2, but n_eff/N falls twice as fast down the valley (towards smaller aLund) as up it, as on the
+    Pythia bases at Monash (docs/tune.md, 'Why the 10k walk drifts towards larger aLund')."""
+
+    ALONG = np.array([1.0, 1.2, 0.0]) / np.hypot(1.0, 1.2)
+
+    def value_and_grad(self, theta: np.ndarray) -> tuple[float, np.ndarray, float, np.ndarray]:
+        c, g, _, _ = super().value_and_grad(theta)
+        d = np.asarray(theta, dtype=np.float64) - self.base
+        t = float(d @ self.ALONG)
+        radius_along = 0.3 if t > 0 else 0.15
+        rest = d - t * self.ALONG
+        log_n = -0.5 * (t / radius_along) ** 2 - 0.5 * float(rest @ rest) / 0.15 ** 2
+        grad = -(t / radius_along ** 2) * self.ALONG - rest / 0.15 ** 2
+        return c, g, float(np.exp(log_n)), grad
+
+
+@pytest.mark.parametrize("sign", [+1, -1])
+def test_the_symmetric_region_reaches_as_far_up_the_valley_as_down(sign):
+    """A minimum far along the valley ends on the plain region's boundary, 0.35 up the valley or 0.18 down it
+    (n_eff/N = 0.5 at t = r sqrt(2 ln 2), r = 0.3 and 0.15). Mirrored through the base, the region reaches 0.18 on
+    both sides: the step up the valley stops where its mirror image down the valley has n_eff/N = 0.5."""
+    base = np.array([0.60, 0.97, 0.291])
+    far = base + sign * 0.6 * LopsidedValley.ALONG
+    reach_up, reach_down = 0.3 * np.sqrt(2 * np.log(2)), 0.15 * np.sqrt(2 * np.log(2))
+    plain = minimise_reweighted(LopsidedValley(base, far), base, min_n_eff=0.5)
+    step = float((plain.theta - base) @ LopsidedValley.ALONG)
+    assert plain.on_boundary and step == pytest.approx(sign * (reach_up if sign > 0 else reach_down), rel=0.02)
+    objective = LopsidedValley(base, far)
+    mirrored = minimise_reweighted(objective, base, min_n_eff=0.5, mirror_about=base)
+    step = float((mirrored.theta - base) @ LopsidedValley.ALONG)
+    assert mirrored.on_boundary and step == pytest.approx(sign * reach_down, rel=0.02)
+    sides = [objective.value_and_grad(t)[2] for t in (mirrored.theta, 2 * base - mirrored.theta)]
+    assert min(sides) == pytest.approx(0.5, rel=3e-3)   # the step down the valley, or its mirror image
+
+
+def test_the_symmetric_region_leaves_a_nearby_minimum_where_it_is():
+    base = np.array([0.60, 0.97, 0.291])
+    near = base + 0.08 * LopsidedValley.ALONG + np.array([0.0, 0.0, 0.001])
+    fit = minimise_reweighted(LopsidedValley(base, near), base, min_n_eff=0.5, mirror_about=base)
+    assert fit.theta == pytest.approx(near, abs=3e-4) and not fit.on_boundary
