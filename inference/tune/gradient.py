@@ -267,44 +267,43 @@ def minimise_reweighted(objective: ReweightedObjective, x0: np.ndarray, *, min_n
     # `scale` makes that first step at most FIRST_STEP in unit coordinates; the tolerance stays in chi2 units.
     scale = max(1.0, float(np.abs(g_start * space.width).max()) / FIRST_STEP)
 
+    u_centre = None if mirror_about is None else space.to_unit(np.asarray(mirror_about, dtype=float))
+
+    def itself(u: np.ndarray) -> tuple[np.ndarray, float]:
+        return u, 1.0
+
+    def mirror(u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The mirror image through the base's point, clipped to the box, and its slope in u (0 where clipped)."""
+        raw = 2.0 * u_centre - u
+        return np.clip(raw, 0.0, 1.0), -((raw > 0.0) & (raw < 1.0)).astype(float)
+
+    def n_eff_bound(image) -> dict[str, Any]:
+        """SLSQP's constraint log n_eff/N >= log min_n_eff at ``image(u) -> (unit point, its slope in u)``."""
+        def value(u: np.ndarray) -> float:
+            return float(np.log(objective.value_and_grad(space.from_unit(image(u)[0]))[2]) - log_min)
+
+        def jacobian(u: np.ndarray) -> np.ndarray:
+            at, slope = image(u)
+            return objective.value_and_grad(space.from_unit(at))[3] * space.width * slope
+
+        return {"type": "ineq", "fun": value, "jac": jacobian}
+
+    constraints = [n_eff_bound(itself)] + ([n_eff_bound(mirror)] if u_centre is not None else [])
+
+    def n_eff_of_mirror(u: np.ndarray) -> float:
+        """n_eff/N at the mirror image of ``u`` (inf without ``mirror_about``: no second bound)."""
+        return np.inf if u_centre is None else objective.value_and_grad(space.from_unit(mirror(u)[0]))[2]
+
+    def feasible(u: np.ndarray, n_eff: float) -> bool:
+        """Inside the region (to SLSQP's tolerance): at ``u`` (``n_eff`` there) and at its mirror image."""
+        return n_eff >= floor and n_eff_of_mirror(u) >= floor
+
     def fun(u: np.ndarray) -> tuple[float, np.ndarray]:
         calls["n"] += 1
         c, g, n_eff, _ = objective.value_and_grad(space.from_unit(u))
-        if n_eff >= floor and c < best["chi2"] and inside(u):
+        if c < best["chi2"] and feasible(u, n_eff):
             best.update(chi2=c, u=np.clip(u, 0.0, 1.0).copy())
         return (c - c_start) / scale, g * space.width / scale
-
-    def con(u: np.ndarray) -> float:
-        return float(np.log(objective.value_and_grad(space.from_unit(u))[2]) - log_min)
-
-    def con_jac(u: np.ndarray) -> np.ndarray:
-        return objective.value_and_grad(space.from_unit(u))[3] * space.width
-
-    constraints = [{"type": "ineq", "fun": con, "jac": con_jac}]
-    u_centre = None if mirror_about is None else space.to_unit(np.asarray(mirror_about, dtype=float))
-
-    def mirror(u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """The mirror image through the base's point, clipped to the box, and where it was not clipped."""
-        raw = 2.0 * u_centre - u
-        return np.clip(raw, 0.0, 1.0), ((raw > 0.0) & (raw < 1.0)).astype(float)
-
-    def mirrored_n_eff(u: np.ndarray) -> float:
-        if u_centre is None:
-            return np.inf
-        return objective.value_and_grad(space.from_unit(mirror(u)[0]))[2]
-
-    def inside(u: np.ndarray) -> bool:
-        return mirrored_n_eff(u) >= floor
-
-    if u_centre is not None:
-        def con_mirror(u: np.ndarray) -> float:
-            return float(np.log(mirrored_n_eff(u)) - log_min)
-
-        def con_mirror_jac(u: np.ndarray) -> np.ndarray:
-            at, free = mirror(u)
-            return -objective.value_and_grad(space.from_unit(at))[3] * space.width * free
-
-        constraints.append({"type": "ineq", "fun": con_mirror, "jac": con_mirror_jac})
 
     def run_slsqp(start: np.ndarray) -> Any:
         return minimize(fun, start, jac=True, method="SLSQP", bounds=[(0.0, 1.0)] * space.dim,
@@ -314,19 +313,19 @@ def minimise_reweighted(objective: ReweightedObjective, x0: np.ndarray, *, min_n
     message = str(res.message)
     u = np.clip(res.x, 0.0, 1.0)
     c, _, n_eff, _ = objective.value_and_grad(space.from_unit(u))
-    if (n_eff < floor or not inside(u)) and best["u"] is not None:
+    if not feasible(u, n_eff) and best["u"] is not None:
         res = run_slsqp(best["u"])
         message = f"ended outside the n_eff region, restarted from the best feasible point: {res.message}"
         u = np.clip(res.x, 0.0, 1.0)
         c, _, n_eff, _ = objective.value_and_grad(space.from_unit(u))
-        if n_eff < floor or not inside(u):
+        if not feasible(u, n_eff):
             u = best["u"]
             c, _, n_eff, _ = objective.value_and_grad(space.from_unit(u))
     # keep the start if SLSQP ends worse (it can stop after a bad step)
     if n_start >= min_n_eff and c_start < c:
         u, c, n_eff = u0, c_start, n_start
     theta = space.from_unit(u)
-    on_boundary = bool(min(n_eff, mirrored_n_eff(u)) <= min_n_eff * 1.02)
+    on_boundary = bool(min(n_eff, n_eff_of_mirror(u)) <= min_n_eff * 1.02)
     return InnerFit(theta=theta, chi2=float(c), n_eff=float(n_eff), on_boundary=on_boundary,
                     n_evaluations=calls["n"], message=message)
 
